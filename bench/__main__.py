@@ -1,0 +1,153 @@
+"""Command line: ``python -m bench [OVERRIDE ...]`` runs a sweep, ``python -m bench report`` rebuilds reports.
+
+Before Hydra launches anything, every job of the sweep is composed and validated, so a typo fails in about a
+second with one line naming the value, instead of after an hour of training or as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+import bench
+from bench.tracking import TOTAL_ENV
+
+
+def config_dir() -> Path:
+    """``conf/`` of a checkout, or the copy inside the installed package."""
+    package = Path(bench.__file__).parent
+    for candidate in (package / "conf", package.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"no conf/config.yaml beside {package}")
+
+
+CONFIG_DIR = config_dir()
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
+def sweep_job(cfg: DictConfig) -> float | None:
+    """The task Hydra runs once per job."""
+    from bench.experiment import run
+
+    return run(cfg).get("test_accuracy")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line and exit status 2."""
+
+
+def preflight(argv: list[str]) -> int:
+    """Compose and validate every job the overrides describe; return the number of jobs."""
+    from hydra import compose, initialize_config_dir
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    parser = OverridesParser.create()
+    try:
+        overrides = parser.parse_overrides(argv)
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot parse overrides {' '.join(argv)!r}: {first_line}") from exc
+    fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
+    _check_choices(overrides)
+
+    from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
+        try:
+            primary = compose("config", fixed, return_hydra_config=True)
+        except Exception as exc:
+            raise UsageError(one_line(exc)) from exc
+        if primary.hydra.mode == RunMode.RUN:
+            jobs = [fixed]
+        else:
+            params = OmegaConf.to_container(primary.hydra.sweeper.params or {}, resolve=False)
+            combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + argv)
+            _check_choices(combined)
+            jobs = BasicSweeper.split_arguments(combined, None)[0]
+        checked: set[tuple[str, ...]] = set()
+        for job in jobs:
+            # seeds never change whether a config is valid; compose each other combination once
+            signature = tuple(sorted(o for o in job if not o.startswith("seed=")))
+            if signature in checked:
+                continue
+            checked.add(signature)
+            try:
+                check(compose("config", list(job)))
+            except ConfigError as exc:
+                raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
+            except Exception as exc:
+                raise UsageError(f"{one_line(exc)} (job: {' '.join(job)})") from exc
+    return len(jobs)
+
+
+def _check_choices(overrides) -> None:
+    """``dataset=digitz`` -> 'unknown dataset 'digitz'; choose from: ...', before Hydra's longer message."""
+    for override in overrides:
+        group = override.key_or_group
+        folder = CONFIG_DIR / group
+        if override.package is not None or not folder.is_dir() or override.is_delete():
+            continue
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        choices = sorted(str(p.relative_to(folder).with_suffix("")) for p in folder.rglob("*.yaml"))
+        for value in values:
+            if value is not None and str(value) not in choices:
+                raise UsageError(f"unknown {group} {str(value)!r}; choose from: {', '.join(choices)}")
+
+
+def report_main(argv: list[str]) -> int:
+    from bench.tracking import resolve_uri
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench report", description="Write HTML and Markdown reports for an MLflow experiment."
+    )
+    parser.add_argument("--experiment", default="bench", help="MLflow experiment name (default: bench)")
+    parser.add_argument(
+        "--tracking-uri",
+        default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlruns.db"),
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlruns.db)",
+    )
+    parser.add_argument("--filter", default="", help="MLflow search filter, e.g. \"tags.`bench.model` = 'mlp'\"")
+    parser.add_argument("--out", default="reports", type=Path, help="output directory (default: reports)")
+    args = parser.parse_args(argv)
+    uri = resolve_uri(args.tracking_uri)
+    db = uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else None
+    if db and not Path(db).is_file():
+        raise UsageError(f"no MLflow store at {db!r}; run a sweep first or pass --tracking-uri")
+    from bench.report import build_report
+
+    try:
+        html, md = build_report(uri, args.experiment, args.out, args.filter)
+    except (ValueError, OSError) as exc:
+        from bench.experiment import one_line
+
+        raise UsageError(one_line(exc)) from exc
+    print(f"reports: {html}\n         {md}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["report"]:
+            return report_main(argv[1:])
+        if not any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+            os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.argv = [sys.argv[0], *argv]
+    sweep_job()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

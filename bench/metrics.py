@@ -1,0 +1,97 @@
+"""Scores, overfitting and cost measures, with the same names for every model family."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skm
+
+LATENCY_ROWS = 50  # single-row predictions timed for the per-sample latency
+
+
+def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], np.ndarray]:
+    """Accuracy on both splits, balanced accuracy, macro F1, log loss where probabilities exist, the
+    overfitting gap and the predict time; also returns the test predictions."""
+    start = time.perf_counter()
+    test_pred = model.predict(X_test)
+    predict_time = time.perf_counter() - start
+    train_acc = skm.accuracy_score(y_train, model.predict(X_train))
+    test_acc = skm.accuracy_score(y_test, test_pred)
+    result = {
+        "train_accuracy": train_acc,
+        "test_accuracy": test_acc,
+        "test_balanced_accuracy": skm.balanced_accuracy_score(y_test, test_pred),
+        "test_f1_macro": skm.f1_score(y_test, test_pred, average="macro"),
+        "overfit_gap": train_acc - test_acc,
+        "predict_time_s": predict_time,
+    }
+    if hasattr(model, "predict_proba"):
+        proba = model.predict_proba(X_test)
+        if np.isfinite(proba).all():
+            result["test_log_loss"] = skm.log_loss(y_test, proba, labels=model.classes_)
+    return result, test_pred
+
+
+def predict_latency_us(model, X: np.ndarray) -> float:
+    """Median time to predict one row, in microseconds: what a caller serving single requests waits."""
+    rows = X[:LATENCY_ROWS]
+    times = []
+    for i in range(len(rows)):
+        start = time.perf_counter()
+        model.predict(rows[i : i + 1])
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e6)
+
+
+def model_size_bytes(model) -> int:
+    """Size of the pickled fitted model."""
+    return len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def timed_fit(fit: Callable[[], Any]) -> tuple[float, float]:
+    """Run ``fit`` and return its wall time in seconds and the peak growth of resident memory in MB.
+
+    Resident memory is sampled from /proc every 5 ms in a background thread, which sees allocations by
+    native libraries (PyTorch, BLAS) that ``tracemalloc`` misses; where /proc is absent, memory is NaN.
+    """
+    sampler = _RssSampler()
+    sampler.start()
+    start = time.perf_counter()
+    try:
+        fit()
+    finally:
+        elapsed = time.perf_counter() - start
+        peak = sampler.stop()
+    return elapsed, peak
+
+
+class _RssSampler(threading.Thread):
+    PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self._stop_event = threading.Event()
+        self.base = self.peak = self._rss()
+
+    def _rss(self) -> float:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * self.PAGE
+        except OSError:
+            return float("nan")
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.005):
+            self.peak = max(self.peak, self._rss())
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        self.peak = max(self.peak, self._rss())
+        return (self.peak - self.base) / 2**20

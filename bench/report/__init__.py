@@ -1,0 +1,18 @@
+"""MLflow runs -> one tidy table -> HTML and Markdown reports (pure functions of the table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.report.table import load_runs, report_context
+
+
+def build_report(uri: str, experiment: str, out_dir: Path, filter_string: str = "") -> tuple[Path, Path]:
+    """Write ``<out_dir>/<experiment>.html`` and ``.md`` for one MLflow experiment; returns both paths."""
+    from bench.report.render import write_reports
+
+    table = load_runs(uri, experiment, filter_string)
+    return write_reports(table, Path(out_dir), experiment, report_context(uri, experiment))
+
+
+__all__ = ["build_report", "load_runs"]

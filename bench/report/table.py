@@ -1,0 +1,88 @@
+"""The tidy results table: one row per job run, failures included, read from MLflow in one paged query."""
+
+from __future__ import annotations
+
+import platform
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+IDENTITY = {
+    "tags.bench.dataset": "dataset",
+    "tags.bench.model": "model",
+    "tags.bench.family": "family",
+    "tags.bench.seed": "seed",
+    "tags.bench.outcome": "outcome",
+    "tags.bench.error": "error",
+    "tags.bench.run_key": "run_key",
+    "tags.mlflow.parentRunId": "parent_run_id",
+    "tags.mlflow.runName": "run_name",
+}
+COLUMNS = ["run_id", "status", "start_time", "end_time", *IDENTITY.values()]
+
+
+def load_runs(uri: str, experiment: str, filter_string: str = "") -> pd.DataFrame:
+    """Job runs of ``experiment`` as a tidy DataFrame; a rerun of a job replaces its earlier run.
+
+    Raises ``ValueError`` naming the experiment when the store does not hold it.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        names = sorted(e.name for e in client.search_experiments())
+        raise ValueError(f"unknown experiment {experiment!r} in {uri}; choose from: {', '.join(names) or 'none'}")
+    mlflow.set_tracking_uri(uri)
+    raw = mlflow.search_runs([found.experiment_id], filter_string=filter_string, output_format="pandas")
+    return tidy(raw)
+
+
+def tidy(raw: pd.DataFrame) -> pd.DataFrame:
+    """``mlflow.search_runs`` output -> identity columns, metrics by their own names, ``params.*`` kept."""
+    if raw.empty or "tags.bench.run_key" not in raw:
+        return pd.DataFrame(columns=COLUMNS)
+    runs = raw[raw["tags.bench.run_key"].notna()].rename(columns=IDENTITY)  # parent sweep runs have no key
+    metrics = {c: c.removeprefix("metrics.") for c in runs.columns if c.startswith("metrics.")}
+    runs = runs.rename(columns=metrics)
+    keep = [c for c in COLUMNS if c in runs] + list(metrics.values())
+    keep += [c for c in runs.columns if c.startswith("params.")]
+    runs = runs[keep].copy()
+    runs["seed"] = pd.to_numeric(runs["seed"], errors="coerce").astype("Int64")
+    finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
+    return finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
+
+
+def report_context(uri: str, experiment: str) -> dict[str, str]:
+    """Facts for the report's run summary: where the runs are, and what produced the report."""
+    from bench.tracking import versions
+
+    def pkg(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} (not installed)"
+
+    info = versions()
+    return {
+        "experiment": experiment,
+        "tracking_uri": uri,
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "bench_version": info["bench.version"],
+        "git_commit": info["bench.git_commit"],
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}, {_cpu()}",
+        "versions": ", ".join(pkg(p) for p in ("torch", "scikit-learn", "pandas", "mlflow", "hydra-core")),
+    }
+
+
+def _cpu() -> str:
+    import os
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        model = platform.processor()
+    return f"{model or 'unknown CPU'}, {os.cpu_count()} cores"

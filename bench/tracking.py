@@ -1,0 +1,226 @@
+"""MLflow glue: the store, the sweep's parent run, one child run per job, and the naming schema of DESIGN.md.
+
+Everything goes through an explicit ``MlflowClient`` (no global active run), so jobs in other processes and
+other launchers log the same way. Values are written in batches: on SQLite each call is a transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+PARENT_ENV = "BENCH_PARENT_RUN_ID"
+TOTAL_ENV = "BENCH_SWEEP_TOTAL"
+KEY_EXCLUDED = ("tracking", "report", "rerun")  # output settings: they never change a result
+PARAM_LIMIT = 6000  # MLflow's longest param value
+BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's log_batch limits
+
+
+def resolve_uri(uri: str, base: str | os.PathLike | None = None) -> str:
+    """Make a relative ``sqlite:///file`` URI absolute against ``base`` (default: the working directory)."""
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        return prefix + str((Path(base or os.getcwd()) / uri[len(prefix) :]).resolve())
+    return uri
+
+
+def sqlite_path(uri: str) -> Path | None:
+    return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
+
+
+def run_key(job: Mapping[str, Any]) -> str:
+    """Hash of the resolved job config without output settings: equal keys mean the same experiment."""
+    payload = {k: v for k, v in job.items() if k not in KEY_EXCLUDED}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"model": {"lr": 0.1}}`` -> ``{"model.lr": "0.1"}``, values cut to MLflow's limit."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = (json.dumps(value) if isinstance(value, list | tuple) else str(value))[:PARAM_LIMIT]
+    return flat
+
+
+@functools.cache
+def versions() -> dict[str, str]:
+    """The bench version and the git commit of the checkout it runs from, when there is one."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        bench_version = version("bench")
+    except PackageNotFoundError:
+        bench_version = "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {"bench.version": bench_version, "bench.git_commit": commit or "unknown"}
+
+
+class Store:
+    """One MLflow experiment in one tracking store, created (and migrated) on first use."""
+
+    def __init__(self, uri: str, experiment: str):
+        from mlflow.tracking import MlflowClient
+
+        for noisy in ("alembic", "mlflow.store.db.utils"):  # schema creation and migrations log at INFO
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        self.uri, self.experiment = uri, experiment
+        if (db := sqlite_path(uri)) is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        self.client = MlflowClient(tracking_uri=uri)
+        self.experiment_id = self._experiment_id()
+
+    def _experiment_id(self) -> str:
+        from mlflow.exceptions import MlflowException
+
+        found = self.client.get_experiment_by_name(self.experiment)
+        if found is not None:
+            if found.lifecycle_stage == "deleted":
+                raise ValueError(
+                    f"experiment {self.experiment!r} is deleted in {self.uri}; restore it or "
+                    f"choose another tracking.experiment"
+                )
+            return found.experiment_id
+        db = sqlite_path(self.uri)
+        location = (db.parent / "mlartifacts" / self.experiment).as_uri() if db else None
+        try:
+            return self.client.create_experiment(self.experiment, artifact_location=location)
+        except MlflowException:  # another process created it first
+            return self.client.get_experiment_by_name(self.experiment).experiment_id
+
+    # -- runs ----------------------------------------------------------------------------------------------
+    def start_run(self, name: str, tags: Mapping[str, str]) -> str:
+        return self.client.create_run(self.experiment_id, run_name=name, tags=dict(tags)).info.run_id
+
+    def find_finished(self, key: str):
+        """The latest finished run with this run key, or None."""
+        runs = self.client.search_runs(
+            [self.experiment_id],
+            filter_string=f"tags.`bench.run_key` = '{key}' and attributes.status = 'FINISHED'",
+            max_results=1,
+            order_by=["attributes.start_time DESC"],
+        )
+        return runs[0] if runs else None
+
+    def children(self, parent_run_id: str):
+        return self.client.search_runs(
+            [self.experiment_id],
+            filter_string=f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
+            max_results=50_000,
+        )
+
+    def log(
+        self,
+        run_id: str,
+        metrics: Mapping[str, float] = {},
+        curves: Iterable[Mapping[str, float]] = (),
+        params: Mapping[str, str] = {},
+        tags: Mapping[str, str] = {},
+    ) -> None:
+        """Final metrics (step 0), per-epoch curves (step = ``record["epoch"]``, timestamp from
+        ``record["time_s"]``), params and tags, in as few ``log_batch`` calls as MLflow's limits allow."""
+        from mlflow.entities import Metric, Param, RunTag
+
+        now = int(time.time() * 1000)
+        values = [Metric(k, float(v), now, 0) for k, v in metrics.items() if v is not None]
+        curves = list(curves)
+        origin = now - int(1000 * curves[-1].get("time_s", 0)) if curves else now
+        for record in curves:
+            stamp, step = origin + int(1000 * record.get("time_s", 0)), int(record["epoch"])
+            values += [Metric(k, float(v), stamp, step) for k, v in record.items() if k not in ("epoch", "time_s")]
+        param_list = [Param(k, v) for k, v in params.items()]
+        tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
+        head = BATCH_METRICS - min(len(param_list), BATCH_PARAMS) - len(tag_list)
+        self.client.log_batch(run_id, metrics=values[:head], params=param_list[:BATCH_PARAMS], tags=tag_list)
+        for i in range(head, len(values), BATCH_METRICS):
+            self.client.log_batch(run_id, metrics=values[i : i + BATCH_METRICS])
+        for i in range(BATCH_PARAMS, len(param_list), BATCH_PARAMS):
+            self.client.log_batch(run_id, params=param_list[i : i + BATCH_PARAMS])
+
+    def log_dataset(self, run_id: str, name: str, X, y, source: str, context: str = "train") -> None:
+        """Record the data with ``mlflow.log_input`` semantics: name, content digest, schema and source."""
+        import mlflow.data
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+        from mlflow.entities import DatasetInput, InputTag
+
+        dataset = mlflow.data.from_numpy(X, targets=y, name=name, source=CodeDatasetSource({"bench.source": source}))
+        self.client.log_inputs(
+            run_id, [DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])]
+        )
+
+    def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
+        for path, text in files.items():
+            self.client.log_text(run_id, text, path)
+
+    def end_run(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client.set_terminated(run_id, status)
+
+
+def parent_run_id() -> str | None:
+    return os.environ.get(PARENT_ENV) or None
+
+
+class SweepCallback(Callback):
+    """Hydra callback around a multirun: sets the store up once, opens the sweep's parent run, and at the end
+    closes it, writes the reports and prints where everything is."""
+
+    def __init__(self) -> None:
+        self.store: Store | None = None
+        self.parent: str | None = None
+        self.started = 0.0
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self.started = time.perf_counter()
+        self.store = Store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
+        name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+        self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
+        os.environ[PARENT_ENV] = self.parent
+        total = os.environ.get(TOTAL_ENV, "?")
+        print(f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {self.store.uri}", flush=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if self.store is None or self.parent is None:
+            return
+        runs = self.store.children(self.parent)
+        failed = [r for r in runs if r.info.status != "FINISHED"]
+        self.store.end_run(self.parent, "FAILED" if failed else "FINISHED")
+        os.environ.pop(PARENT_ENV, None)
+        print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed")
+        for run in failed:
+            print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
+        if config.report.enabled:
+            from bench.report import build_report
+
+            html, md = build_report(
+                self.store.uri, self.store.experiment, Path(config.hydra.runtime.cwd) / config.report.out_dir
+            )
+            print(f"reports: {html}\n         {md}")
+        print(f"store:   {self.store.uri}")
+        print(f"compare: {ui_command(self.store.uri)}")
+        if failed:
+            raise SystemExit(1)
+
+
+def ui_command(uri: str) -> str:
+    if uri.startswith(("http://", "https://")):
+        return f"open {uri}"
+    return f"mlflow ui --backend-store-uri {uri} --host 127.0.0.1 --port 5000"

@@ -1,0 +1,140 @@
+"""The real command line, end to end, in a temporary directory."""
+
+import sqlite3
+
+import mlflow
+import pytest
+from conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def quick_sweep(tmp_path_factory):
+    """``python -m bench experiment=quick``: 2 datasets x 4 models x 1 seed, then the same command again."""
+    cwd = tmp_path_factory.mktemp("sweep")
+    first = run_cli("experiment=quick", cwd=cwd)
+    second = run_cli("experiment=quick", cwd=cwd)
+    return cwd, first, second
+
+
+def child_runs(cwd):
+    client = mlflow.MlflowClient(f"sqlite:///{cwd}/mlruns.db")
+    exp = client.get_experiment_by_name("quick")
+    runs = client.search_runs([exp.experiment_id], max_results=1000)
+    return (
+        client,
+        [r for r in runs if "bench.run_key" in r.data.tags],
+        [r for r in runs if "bench.sweep" in r.data.tags],
+    )
+
+
+def test_sweep_records_every_job_under_a_parent(quick_sweep):
+    cwd, first, _ = quick_sweep
+    assert first.returncode == 0, first.stderr
+    client, children, parents = child_runs(cwd)
+    assert len(children) == 8 and len(parents) == 2
+    assert {r.info.status for r in children} == {"FINISHED"}
+    parent_ids = {p.info.run_id for p in parents}
+    assert {r.data.tags["mlflow.parentRunId"] for r in children} <= parent_ids
+    assert {(r.data.tags["bench.dataset"], r.data.tags["bench.model"]) for r in children} == {
+        (d, m) for d in ("iris", "moons") for m in ("mlp", "decision_tree", "svm", "knn")
+    }
+    [mlp] = [r for r in children if r.data.tags["bench.model"] == "mlp" and r.data.tags["bench.dataset"] == "moons"]
+    assert len(client.get_metric_history(mlp.info.run_id, "accuracy/val")) == mlp.data.metrics["epochs_run"]
+
+
+def test_sweep_prints_one_line_per_job_and_where_things_are(quick_sweep):
+    cwd, first, _ = quick_sweep
+    lines = first.stdout.splitlines()
+    jobs = [line for line in lines if line.startswith("[")]
+    assert [line[:5] for line in jobs] == [f"[{i}/8]" for i in range(1, 9)]
+    assert all("acc " in line for line in jobs)
+    assert f"mlflow ui --backend-store-uri sqlite:///{cwd}/mlruns.db --host 127.0.0.1" in first.stdout
+    assert str(cwd / "reports" / "quick.html") in first.stdout
+    assert "\r" not in first.stderr  # no progress bar when not on a terminal
+
+
+def test_rerunning_the_sweep_skips_finished_jobs(quick_sweep):
+    cwd, _, second = quick_sweep
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("skipped") == 8
+    _, children, _ = child_runs(cwd)
+    assert len(children) == 8
+
+
+def test_reports_are_written_from_the_store(quick_sweep):
+    cwd, _, _ = quick_sweep
+    html = (cwd / "reports" / "quick.html").read_text()
+    md = (cwd / "reports" / "quick.md").read_text()
+    for section in ("Leaderboard", "Cost", "Overfitting", "Gradient flow", "Failures"):
+        assert section in html and section in md
+    for name in ("iris", "moons", "mlp", "decision_tree", "svm", "knn"):
+        assert name in md
+    assert "No failures." in md
+
+
+def test_report_command_rebuilds_into_another_directory(quick_sweep):
+    cwd, _, _ = quick_sweep
+    result = run_cli(
+        "report", "--experiment", "quick", "--out", "elsewhere", "--filter", "tags.`bench.model` = 'svm'", cwd=cwd
+    )
+    assert result.returncode == 0, result.stderr
+    md = (cwd / "elsewhere" / "quick.md").read_text()
+    assert "svm" in md and "decision_tree" not in md
+
+
+def test_single_job_with_overrides(tmp_path):
+    result = run_cli("dataset=wine", "model=svm", "seed=3", "model.C=10", "tracking.experiment=one", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns.db")
+    [run] = [
+        r
+        for r in client.search_runs([client.get_experiment_by_name("one").experiment_id])
+        if "bench.run_key" in r.data.tags
+    ]
+    assert run.info.run_name == "wine/svm/seed=3" and run.data.params["model.C"] == "10"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dataset=digitz"], "unknown dataset 'digitz'; choose from: "),
+        (["model=mlp,svmm"], "unknown model 'svmm'; choose from: "),
+        (["experiment=nope"], "unknown experiment 'nope'; choose from: "),
+        (["model=mlp", "model.lr=abc"], "'lr' parameter of MLPClassifier must be a float"),
+        (["model=svm", "model.C=-1"], "'C' parameter of SVC"),
+        (["dataset=moons", "dataset.n_samples=-5"], "'n_samples' parameter of dataset 'moons'"),
+        (["model=mlp", "model.hidden_layer_sizes=[64,-1]"], "hidden_layer_sizes"),
+        (["model=svm", "model.nope=1"], "model.nope"),
+        (["seed=abc"], "seed must be a non-negative int; got 'abc'"),
+        (["test_size=0"], "test_size must be a number in (0, 1); got 0"),
+        (["model=[oops"], "cannot parse overrides"),
+    ],
+)
+def test_bad_input_fails_before_training_with_one_line(tmp_path, args, message):
+    result = run_cli(*args, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert not (tmp_path / "mlruns.db").exists()
+
+
+def test_bad_input_leaves_recorded_runs_intact(quick_sweep):
+    cwd, _, _ = quick_sweep
+    before = sqlite3.connect(cwd / "mlruns.db").execute("select count(*) from runs").fetchone()[0]
+    assert run_cli("experiment=quick", "model.lr=abc", "model=mlp", cwd=cwd).returncode == 2
+    assert run_cli("report", "--experiment", "nope", cwd=cwd).returncode == 2
+    assert sqlite3.connect(cwd / "mlruns.db").execute("select count(*) from runs").fetchone()[0] == before
+
+
+def test_report_without_a_store_is_a_clear_error(tmp_path):
+    result = run_cli("report", cwd=tmp_path)
+    assert result.returncode == 2 and "no MLflow store at" in result.stderr
+    assert not (tmp_path / "mlruns.db").exists()
+
+
+def test_help_mentions_the_report_command(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0 and "python -m bench report" in result.stdout

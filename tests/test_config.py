@@ -1,0 +1,40 @@
+"""Every config in conf/ composes and validates."""
+
+import pytest
+
+from bench import experiment
+from bench.__main__ import CONFIG_DIR
+
+
+def options(group: str) -> list[str]:
+    folder = CONFIG_DIR / group
+    return sorted(str(p.relative_to(folder).with_suffix("")) for p in folder.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("dataset", options("dataset"))
+@pytest.mark.parametrize("model", options("model"))
+def test_dataset_and_model_configs_compose_and_validate(make_cfg, dataset, model):
+    cfg = make_cfg(f"dataset={dataset}", f"model={model}")
+    experiment.check(cfg)
+    assert cfg.model.name == model and cfg.dataset.name == dataset
+
+
+@pytest.mark.parametrize("name", options("experiment"))
+def test_experiments_compose(make_cfg, name):
+    cfg = make_cfg(f"experiment={name}")
+    experiment.check(cfg)
+
+
+def test_default_sweep_covers_the_issue_matrix(make_cfg):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        params = compose("config", return_hydra_config=True).hydra.sweeper.params
+    assert set(params.dataset.split(",")) >= {"iris", "wine", "breast_cancer", "digits", "moons", "high_dim"}
+    assert params.model.split(",") == ["mlp", "decision_tree", "svm", "knn"]
+    assert params.seed.split(",") == ["0", "1", "2"]
+
+
+def test_seed_reaches_every_seeded_estimator(make_cfg):
+    for model in ("mlp", "decision_tree"):
+        assert make_cfg(f"model={model}", "seed=7").model.random_state == 7

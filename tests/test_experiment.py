@@ -1,0 +1,112 @@
+"""``run(cfg)`` on the real configs made small, into a real SQLite store."""
+
+import mlflow
+import pytest
+
+from bench import experiment, tracking
+
+FAST_MLP = ("model=mlp", "model.max_epochs=5", "model.hidden_layer_sizes=[8,8]")
+FINAL = {
+    "train_accuracy",
+    "test_accuracy",
+    "test_balanced_accuracy",
+    "test_f1_macro",
+    "overfit_gap",
+    "fit_time_s",
+    "predict_time_s",
+    "predict_latency_us",
+    "peak_memory_mb",
+    "model_size_bytes",
+}
+
+
+def runs(cfg):
+    store = tracking.Store(cfg.tracking.uri, cfg.tracking.experiment)
+    return store, store.client.search_runs([store.experiment_id])
+
+
+def test_mlp_run_follows_the_schema(make_cfg):
+    cfg = make_cfg("dataset=iris", *FAST_MLP, "seed=1")
+    result = experiment.run(cfg)
+    store, [run] = runs(cfg)
+    assert run.info.status == "FINISHED" and run.info.run_name == "iris/mlp/seed=1"
+    tags = run.data.tags
+    assert tags["bench.dataset"] == "iris" and tags["bench.model"] == "mlp" and tags["bench.family"] == "neural"
+    assert tags["bench.seed"] == "1" and tags["bench.outcome"] == "ok" and len(tags["bench.run_key"]) == 16
+    assert {"bench.version", "bench.git_commit"} <= set(tags)
+    assert FINAL | {"test_log_loss", "grad_ratio_first_last", "best_epoch", "epochs_run"} <= set(run.data.metrics)
+    assert result["test_accuracy"] == run.data.metrics["test_accuracy"]
+    assert run.data.params["model.lr"] == "0.001" and run.data.params["model.hidden_layer_sizes"] == "[8, 8]"
+    assert run.data.params["dataset.name"] == "iris" and "tracking.uri" not in run.data.params
+    curve = store.client.get_metric_history(run.info.run_id, "loss/val")
+    assert [m.step for m in curve] == [1, 2, 3, 4, 5]
+    for name in ("loss/train", "accuracy/train", "accuracy/val", "grad_norm/layer_0", "grad_norm/layer_2"):
+        assert len(store.client.get_metric_history(run.info.run_id, name)) == 5
+    artifacts = {a.path for a in store.client.list_artifacts(run.info.run_id)}
+    assert artifacts == {"config.yaml", "confusion_matrix.csv", "history.csv"}
+    [dataset_input] = run.inputs.dataset_inputs
+    assert dataset_input.dataset.name == "iris"
+
+
+@pytest.mark.parametrize("model", ["decision_tree", "svm", "knn"])
+def test_every_family_logs_the_same_final_metrics(make_cfg, model):
+    cfg = make_cfg("dataset=wine", f"model={model}")
+    experiment.run(cfg)
+    store, [run] = runs(cfg)
+    assert set(run.data.metrics) >= FINAL
+    assert "grad_ratio_first_last" not in run.data.metrics
+    assert {a.path for a in store.client.list_artifacts(run.info.run_id)} == {"config.yaml", "confusion_matrix.csv"}
+
+
+def test_finished_job_is_skipped_unless_rerun(make_cfg, capsys):
+    cfg = make_cfg("dataset=iris", "model=knn")
+    first = experiment.run(cfg)
+    assert experiment.run(cfg) == first
+    assert "skipped" in capsys.readouterr().out
+    assert len(runs(cfg)[1]) == 1
+    experiment.run(make_cfg("dataset=iris", "model=knn", "rerun=true"))
+    assert len(runs(cfg)[1]) == 2
+    experiment.run(make_cfg("dataset=iris", "model=knn", "seed=1"))
+    assert len(runs(cfg)[1]) == 3
+
+
+def test_a_failing_job_is_recorded_and_does_not_raise(make_cfg, capsys):
+    cfg = make_cfg("dataset=iris", "model=knn", "model.n_neighbors=500")  # more neighbours than samples
+    assert experiment.run(cfg) == {}
+    _, [run] = runs(cfg)
+    assert run.info.status == "FAILED" and run.data.tags["bench.outcome"] == "error"
+    assert "n_neighbors" in run.data.tags["bench.error"] and "\n" not in run.data.tags["bench.error"]
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_diverging_mlp_is_a_result(make_cfg):
+    cfg = make_cfg("dataset=iris", *FAST_MLP, "model.optimizer=sgd", "model.lr=1e12", "model.early_stopping=false")
+    experiment.run(cfg)
+    _, [run] = runs(cfg)
+    assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "diverged"
+
+
+def test_same_seed_same_metrics(make_cfg):
+    cfg = make_cfg("dataset=moons", *FAST_MLP)
+    first = experiment.run(cfg)
+    again = experiment.run(make_cfg("dataset=moons", *FAST_MLP, "rerun=true"))
+    for name in ("test_accuracy", "train_accuracy", "test_log_loss", "grad_ratio_first_last"):
+        assert first[name] == again[name]
+
+
+def test_check_names_the_bad_value(make_cfg):
+    with pytest.raises(experiment.ConfigError, match="'C' parameter of SVC .* Got 'abc'"):
+        experiment.check(make_cfg("model=svm", "model.C=abc"))
+    with pytest.raises(experiment.ConfigError, match="test_size must be a number in \\(0, 1\\); got 1.5"):
+        experiment.check(make_cfg("test_size=1.5"))
+    with pytest.raises(experiment.ConfigError, match="'n_samples' parameter of dataset 'moons'.*Got -3"):
+        experiment.check(make_cfg("dataset=moons", "dataset.n_samples=-3"))
+
+
+def test_log_model_stores_a_loadable_model(make_cfg):
+    cfg = make_cfg("dataset=iris", "model=decision_tree", "tracking.log_model=true")
+    experiment.run(cfg)
+    store, [run] = runs(cfg)
+    mlflow.set_tracking_uri(store.uri)
+    model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    assert model.predict([[5.1, 3.5, 1.4, 0.2]]).shape == (1,)

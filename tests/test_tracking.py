@@ -1,0 +1,64 @@
+import os
+
+import pytest
+
+from bench import tracking
+
+
+def test_resolve_uri_makes_relative_sqlite_absolute(tmp_path):
+    assert tracking.resolve_uri("sqlite:///mlruns.db", tmp_path) == f"sqlite:///{tmp_path}/mlruns.db"
+    assert tracking.resolve_uri("sqlite:////abs/x.db", tmp_path) == "sqlite:////abs/x.db"
+    assert tracking.resolve_uri("http://127.0.0.1:5000", tmp_path) == "http://127.0.0.1:5000"
+    assert tracking.resolve_uri("sqlite:///sub/x.db") == f"sqlite:///{os.getcwd()}/sub/x.db"
+
+
+def test_run_key_ignores_output_settings_only():
+    job = {"seed": 0, "model": {"lr": 0.1}, "tracking": {"uri": "a"}, "report": {"out_dir": "r"}, "rerun": False}
+    same = {**job, "tracking": {"uri": "b"}, "rerun": True, "report": {"out_dir": "elsewhere"}}
+    assert tracking.run_key(job) == tracking.run_key(same)
+    assert tracking.run_key(job) != tracking.run_key({**job, "seed": 1})
+    assert tracking.run_key(job) != tracking.run_key({**job, "model": {"lr": 0.2}})
+
+
+def test_flatten():
+    flat = tracking.flatten({"model": {"lr": 0.1, "sizes": [64, 64], "x": None}, "seed": 2, "long": "a" * 7000})
+    assert flat == {"model.lr": "0.1", "model.sizes": "[64, 64]", "model.x": "None", "seed": "2", "long": "a" * 6000}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return tracking.Store(f"sqlite:///{tmp_path}/mlruns.db", "exp")
+
+
+def test_store_creates_experiment_once_with_artifacts_beside_the_db(tmp_path, store):
+    again = tracking.Store(store.uri, "exp")
+    assert again.experiment_id == store.experiment_id
+    location = store.client.get_experiment(store.experiment_id).artifact_location
+    assert location == (tmp_path / "mlartifacts" / "exp").as_uri()
+
+
+def test_log_batches_beyond_mlflow_limits(store):
+    run_id = store.start_run("r", {"bench.run_key": "k"})
+    curves = [
+        {"epoch": e, "time_s": e / 10, **{f"grad_norm/layer_{i}": e * i for i in range(12)}} for e in range(1, 101)
+    ]  # 1,200 curve points: more than one batch
+    params = {f"p{i}": str(i) for i in range(150)}
+    store.log(run_id, {"test_accuracy": 0.5}, curves, params, {"bench.outcome": "ok"})
+    store.end_run(run_id)
+    run = store.client.get_run(run_id)
+    assert len(run.data.params) == 150 and run.data.tags["bench.outcome"] == "ok"
+    history = store.client.get_metric_history(run_id, "grad_norm/layer_3")
+    assert [m.step for m in history] == list(range(1, 101))
+    assert history[-1].value == 300
+    assert history[-1].timestamp - history[0].timestamp == pytest.approx(9900, abs=2)
+
+
+def test_find_finished_only_matches_finished_runs_with_the_key(store):
+    assert store.find_finished("k1") is None
+    failed = store.start_run("a", {"bench.run_key": "k1"})
+    store.end_run(failed, "FAILED")
+    assert store.find_finished("k1") is None
+    done = store.start_run("b", {"bench.run_key": "k1"})
+    store.end_run(done)
+    assert store.find_finished("k1").info.run_id == done
+    assert store.find_finished("k2") is None
