@@ -67,9 +67,10 @@ def versions() -> dict[str, str]:
     except PackageNotFoundError:
         bench_version = "unknown"
     try:
-        commit = subprocess.run(
+        git = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
+        )
+        commit = git.stdout.strip() if git.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return {"bench.version": bench_version, "bench.git_commit": commit or "unknown"}

@@ -138,3 +138,44 @@ def test_report_without_a_store_is_a_clear_error(tmp_path):
 def test_help_mentions_the_report_command(tmp_path):
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0 and "python -m bench report" in result.stdout
+
+
+def test_mlp_epochs_show_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    leader, follower = pty.openpty()
+    args = [
+        "dataset=iris",
+        "model=mlp",
+        "seed=0",
+        "model.max_epochs=3",
+        "model.early_stopping=false",
+        "report.enabled=false",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=300,
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"epoch 3/3" in terminal and b"\r" in terminal
+    assert b"epoch 1/3" not in proc.stdout
