@@ -121,6 +121,8 @@ def run(cfg: DictConfig) -> dict[str, float]:
                 grad_ratio_first_last=estimator.grad_ratio_first_last_,
                 best_epoch=estimator.best_epoch_,
                 epochs_run=estimator.n_epochs_,
+                epochs_to_target=estimator.epochs_to_target_,
+                seconds_to_target=estimator.seconds_to_target_,
             )
         outcome = "diverged" if getattr(estimator, "diverged_", False) else "ok"
         labels = model.classes_

@@ -1,11 +1,10 @@
 """A multi-layer perceptron trained by backpropagation in PyTorch, as a scikit-learn classifier.
 
-The training loop is ours, small on purpose: fit -> epoch -> step, on in-memory tensors with shuffled index
-batches (a DataLoader costs twice the time on small tabular data). Each epoch records the diagnostics that make
-overfitting and vanishing gradients visible: train/validation loss and accuracy and per-layer gradient norms.
-
-This is the only module that imports torch, and it does so inside the methods that need it, so that building
-and validating an estimator (as the CLI does for a whole sweep before training) stays fast.
+The training loop is ours, small on purpose: fit -> epoch -> step, on in-memory tensors with shuffled mini-batches
+(a DataLoader costs twice the time on small tabular data). Each epoch records the diagnostics that make
+overfitting and vanishing gradients visible. The torch side (network, optimizers, probes) is in
+``bench.mlp.network``, imported when training starts, so that building and validating an estimator (as the CLI
+does for a whole sweep before training) stays fast.
 """
 
 from __future__ import annotations
@@ -26,6 +25,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
+PROBE_ROWS = 2048  # training rows the per-epoch activation probe looks at
+TARGET_SHARE = 0.99  # time-to-target: first epoch reaching this share of the best validation accuracy
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -37,18 +38,30 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Width of each hidden layer; its length is the depth.
     activation : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid"}, default="relu"
         Non-linearity after each hidden layer.
+    init : {"default", "xavier", "kaiming"}, default="default"
+        Weight initialisation: PyTorch's default (uniform, scaled by fan-in), Glorot/Xavier uniform with the
+        activation's gain, or He/Kaiming uniform. Biases start at zero with ``xavier`` and ``kaiming``.
     optimizer : {"sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"}, default="adam"
         Update rule; ``momentum`` is SGD with Nesterov momentum 0.9.
     lr : float, default=1e-3
         Learning rate.
+    lr_schedule : {"constant", "step", "cosine"}, default="constant"
+        Per-epoch schedule: ``step`` divides the rate by 10 at each third of ``max_epochs``; ``cosine`` anneals it
+        to zero over ``max_epochs``.
     batch_size : int or None, default=64
         Mini-batch size; ``None`` means full-batch gradient descent.
     max_epochs : int, default=200
         Upper bound on passes over the training data.
     weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
+        L2 penalty passed to the optimizer (decoupled for ``adamw``).
     dropout : float, default=0.0
         Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Batch normalisation between each hidden linear layer and its activation.
+    residual : bool, default=False
+        Identity shortcuts around hidden layers whose input and output widths are equal.
+    grad_clip : float or None, default=None
+        Clip the global gradient norm to this value at every step.
     early_stopping : bool, default=True
         Stop when the validation loss has not improved for ``patience`` epochs, and restore the best weights.
     validation_fraction : float, default=0.1
@@ -57,12 +70,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     patience : int, default=10
         Epochs without validation improvement before stopping.
     diagnostics : bool, default=True
-        Record per-layer gradient norms at every step (a few percent of the training time).
+        Record per-layer gradient norms at every step, and per epoch the update ratios and activation
+        statistics (a few percent of the training time).
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; ``auto`` picks CUDA when available.
     n_threads : int or None, default=1
-        Torch threads while training; small networks train fastest on one, and parallel jobs should not
-        compete for cores. ``None`` keeps torch's setting.
+        Torch threads while training; small networks train fastest on one, and parallel jobs should not compete
+        for cores. ``None`` keeps torch's setting.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split, the initial weights, dropout and the batch order.
     verbose : bool, default=False
@@ -73,30 +87,41 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels; ``predict`` returns values from it.
     module_ : torch.nn.Sequential
-        The trained network.
+        The trained network: one block per hidden layer, then the linear output layer.
     history_ : list of dict
-        One record per epoch: ``epoch``, ``loss/train``, ``accuracy/train``, ``loss/val``, ``accuracy/val``,
-        ``grad_norm/layer_<i>`` (mean L2 norm of the weight gradient of linear layer i over the epoch's steps;
-        layer 0 is the first hidden layer, the last is the output layer) and ``time_s`` (seconds since start).
+        One record per epoch. ``epoch``; ``loss/train``, ``accuracy/train`` (running averages over the epoch's
+        batches); ``loss/val``, ``accuracy/val``; ``time_s`` (seconds since training started); and with
+        ``diagnostics``: ``grad_norm/layer_<i>`` (mean L2 norm of the weight gradient of linear layer i over the
+        epoch's steps; layer 0 is the first hidden layer, the last is the output layer), ``update_ratio/layer_<i>``
+        (norm of the weight change of the epoch's last step over the weight norm), and per hidden layer on up to
+        2,048 training rows: ``act_mean/layer_<i>``, ``act_std/layer_<i>``, ``dead_frac/layer_<i>`` (ReLU family:
+        units never active) or ``saturated_frac/layer_<i>`` (sigmoid, tanh: outputs within 0.01 of a bound).
     best_epoch_ : int
-        The epoch whose weights the model keeps.
+        The epoch whose weights the model keeps (lowest validation loss, or training loss without validation).
     n_epochs_ : int
         Epochs run.
     diverged_ : bool
         Whether training stopped on a non-finite loss.
     grad_ratio_first_last_ : float
         Mean gradient norm of the first layer over that of the last; far below 1 means vanishing gradients.
+    epochs_to_target_, seconds_to_target_ : float
+        First epoch (and seconds) at which validation accuracy reached 99% of its best; NaN without validation.
     """
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "init": [StrOptions({"default", "xavier", "kaiming"})],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "step", "cosine"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "residual": ["boolean"],
+        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
@@ -111,12 +136,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_layer_sizes=(128, 128),
         activation="relu",
+        init="default",
         optimizer="adam",
         lr=1e-3,
+        lr_schedule="constant",
         batch_size=64,
         max_epochs=200,
         weight_decay=0.0,
         dropout=0.0,
+        batch_norm=False,
+        residual=False,
+        grad_clip=None,
         early_stopping=True,
         validation_fraction=0.1,
         patience=10,
@@ -128,12 +158,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.init = init
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.weight_decay = weight_decay
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.residual = residual
+        self.grad_clip = grad_clip
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -159,6 +194,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Train the network on ``X``, ``y``; returns ``self``."""
         import torch
 
+        from bench.mlp import network
+
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
@@ -172,34 +209,48 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X_val = y_val = None
         if self.validation_fraction > 0:
             X, X_val, y_index, y_val = _holdout(X, y_index, self.validation_fraction, seed)
-        to_tensor = lambda a, dtype: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-        X, y_index = to_tensor(X, torch.float32), to_tensor(y_index, torch.long)
+        X, y_index = torch.as_tensor(X, device=device), torch.as_tensor(y_index, device=device)
         if X_val is not None:
-            X_val, y_val = to_tensor(X_val, torch.float32), to_tensor(y_val, torch.long)
+            X_val, y_val = torch.as_tensor(X_val, device=device), torch.as_tensor(y_val, device=device)
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.module_ = _build(
-                X.shape[1], list(self.hidden_layer_sizes), len(self.classes_), self.activation, self.dropout
+            self.module_ = network.build(
+                X.shape[1],
+                list(self.hidden_layer_sizes),
+                len(self.classes_),
+                self.activation,
+                self.dropout,
+                self.batch_norm,
+                self.residual,
+                self.init,
             ).to(device)
-        optimizer = _optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay)
+        optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay)
+        schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        with _torch_threads(self.n_threads):
-            self._train(X, y_index, X_val, y_val, optimizer, generator)
+        with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # dropout masks
+            self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
         self.n_epochs_ = len(self.history_)
         self.grad_ratio_first_last_ = _grad_ratio(self.history_)
+        self.epochs_to_target_, self.seconds_to_target_ = _time_to_target(self.history_)
         return self
 
-    def _train(self, X, y, X_val, y_val, optimizer, generator) -> None:
+    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
         """Epochs until ``max_epochs``, divergence, or ``patience`` epochs without a better validation loss."""
+        from bench.mlp import network
+
         self.history_, self.diverged_ = [], False
         best_loss, best_state, self.best_epoch_ = math.inf, None, 0
         progress = _Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
+        probe = X[:PROBE_ROWS]
         start = time.perf_counter()
         for epoch in range(1, self.max_epochs + 1):
             record = {"epoch": epoch, **self._run_epoch(X, y, optimizer, generator)}
             if X_val is not None:
                 record.update(self._evaluate(X_val, y_val, "val"))
+            if self.diagnostics:
+                record.update(network.activation_stats(self.module_, probe, self.activation))
             record["time_s"] = time.perf_counter() - start
             self.history_.append(record)
             if progress:
@@ -207,6 +258,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if not math.isfinite(record["loss/train"]):
                 self.diverged_ = True  # a result, not an error: the caller records it as such
                 break
+            if schedule is not None:
+                schedule.step()
             monitored = record.get("loss/val", record["loss/train"])
             if monitored < best_loss:
                 best_loss, self.best_epoch_ = monitored, epoch
@@ -225,18 +278,24 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         loop (losses, predictions and gradient norms stay tensors until the epoch ends)."""
         import torch
 
+        from bench.mlp.network import linear_layers
+
         self.module_.train()
         n = len(X)
         batch = n if self.batch_size is None else min(self.batch_size, n)
         order = torch.randperm(n, generator=generator).to(X.device)
         X, y = X[order], y[order]
-        weights = [m.weight for m in self.module_ if isinstance(m, torch.nn.Linear)]
+        weights = [layer.weight for layer in linear_layers(self.module_)]
         losses, predictions, norms = [], [], []
-        for i in range(0, n, batch):
+        starts = range(0, n, batch)
+        for i in starts:
+            last = i == starts[-1]
+            if last and self.diagnostics:
+                before = [w.detach().clone() for w in weights]
             loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
             losses.append(loss)
             predictions.append(logits.argmax(1))
-            if self.diagnostics:  # gradients of this step are still in place until the next zero_grad
+            if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
                 norms.extend(torch._foreach_norm([w.grad for w in weights]))
         sizes = torch.full((len(losses),), float(batch), device=X.device)
         sizes[-1] = n - batch * (len(losses) - 1)
@@ -247,15 +306,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.diagnostics:
             mean_norms = torch.stack(norms).view(len(losses), len(weights)).mean(0).tolist()
             record.update({f"grad_norm/layer_{i}": g for i, g in enumerate(mean_norms)})
+            with torch.no_grad():
+                changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
+                sizes_w = torch._foreach_norm([w.detach() for w in weights])
+                ratios = (torch.stack(changes) / torch.stack(sizes_w).clamp_min(1e-12)).tolist()
+            record.update({f"update_ratio/layer_{i}": r for i, r in enumerate(ratios)})
         return record
 
     def _step(self, X, y, optimizer):
+        import torch
         import torch.nn.functional as F
 
         logits = self.module_(X)
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if self.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.grad_clip, foreach=True)
         optimizer.step()
         return loss.detach(), logits.detach()
 
@@ -311,36 +378,6 @@ def _holdout(X, y, fraction: float, seed: int):
     return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
 
 
-def _build(n_in: int, hidden: list[int], n_out: int, activation: str, dropout: float):
-    from torch import nn
-
-    act = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[
-        activation
-    ]
-    layers: list[nn.Module] = []
-    for width in hidden:
-        layers += [nn.Linear(n_in, width), act()]
-        if dropout:
-            layers.append(nn.Dropout(dropout))
-        n_in = width
-    layers.append(nn.Linear(n_in, n_out))
-    return nn.Sequential(*layers)
-
-
-def _optimizer(name: str, params, lr: float, weight_decay: float):
-    """The update rule, in its fused implementation where torch has one: a single kernel per step instead of
-    several small operations per parameter, which dominate the step time of small networks."""
-    from torch import optim
-
-    if name == "rmsprop":
-        return optim.RMSprop(params, lr=lr, weight_decay=weight_decay, foreach=True)
-    if name in ("sgd", "momentum"):
-        momentum = {"momentum": 0.9, "nesterov": True} if name == "momentum" else {}
-        return optim.SGD(params, lr=lr, weight_decay=weight_decay, fused=True, **momentum)
-    klass = {"adagrad": optim.Adagrad, "adam": optim.Adam, "adamw": optim.AdamW}[name]
-    return klass(params, lr=lr, weight_decay=weight_decay, fused=True)
-
-
 @contextmanager
 def _torch_threads(n: int | None):
     import torch
@@ -363,6 +400,15 @@ def _grad_ratio(history: list[dict]) -> float:
     first = np.mean([h[norms[0]] for h in history])
     last = np.mean([h[norms[-1]] for h in history])
     return float(first / last) if last > 0 else math.nan
+
+
+def _time_to_target(history: list[dict]) -> tuple[float, float]:
+    accuracies = [h.get("accuracy/val", math.nan) for h in history]
+    if not accuracies or all(math.isnan(a) for a in accuracies):
+        return math.nan, math.nan
+    target = TARGET_SHARE * np.nanmax(accuracies)
+    first = next(i for i, a in enumerate(accuracies) if a >= target)
+    return float(history[first]["epoch"]), float(history[first]["time_s"])
 
 
 class _Progress:

@@ -1,0 +1,114 @@
+"""The torch side of the MLP: the network, its initialisation, the update rule and the activation probes.
+
+Imported by ``bench.mlp`` only when training starts, so that building and validating estimators stays fast.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn, optim
+
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+RELU_FAMILY = ("relu", "leaky_relu", "gelu")
+SATURATION = {"sigmoid": (0.01, 0.99), "tanh": (-0.99, 0.99)}  # outputs beyond these bounds are saturated
+
+
+class Block(nn.Module):
+    """Linear -> (batch norm) -> activation -> (dropout), with an identity shortcut when ``residual`` and the
+    width does not change: the gradient then has a path around the activation's derivative."""
+
+    def __init__(self, n_in: int, n_out: int, activation: str, dropout: float, batch_norm: bool, residual: bool):
+        super().__init__()
+        self.linear = nn.Linear(n_in, n_out)
+        self.norm = nn.BatchNorm1d(n_out) if batch_norm else nn.Identity()
+        self.activation = ACTIVATIONS[activation]()
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.residual = residual and n_in == n_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.dropout(self.activation(self.norm(self.linear(x))))
+        return x + out if self.residual else out
+
+
+def build(
+    n_in: int,
+    hidden: list[int],
+    n_out: int,
+    activation: str,
+    dropout: float,
+    batch_norm: bool,
+    residual: bool,
+    init: str,
+) -> nn.Sequential:
+    """Hidden blocks then a linear output layer (the logits)."""
+    blocks: list[nn.Module] = []
+    for width in hidden:
+        blocks.append(Block(n_in, width, activation, dropout, batch_norm, residual))
+        n_in = width
+    network = nn.Sequential(*blocks, nn.Linear(n_in, n_out))
+    if init != "default":
+        gain_for = "relu" if activation in RELU_FAMILY else activation
+        for layer in linear_layers(network):
+            if init == "xavier":
+                nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain(gain_for))
+            else:  # kaiming
+                nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
+                nn.init.kaiming_uniform_(layer.weight, nonlinearity=nonlinearity)
+            nn.init.zeros_(layer.bias)
+    return network
+
+
+def linear_layers(network: nn.Sequential) -> list[nn.Linear]:
+    return [m for m in network.modules() if isinstance(m, nn.Linear)]
+
+
+def optimizer(name: str, params, lr: float, weight_decay: float) -> optim.Optimizer:
+    """The update rule, in its fused implementation where torch has one: a single kernel per step instead of
+    several small operations per parameter, which dominate the step time of small networks."""
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, weight_decay=weight_decay, foreach=True)
+    if name in ("sgd", "momentum"):
+        momentum = {"momentum": 0.9, "nesterov": True} if name == "momentum" else {}
+        return optim.SGD(params, lr=lr, weight_decay=weight_decay, fused=True, **momentum)
+    klass = {"adagrad": optim.Adagrad, "adam": optim.Adam, "adamw": optim.AdamW}[name]
+    return klass(params, lr=lr, weight_decay=weight_decay, fused=True)
+
+
+def scheduler(name: str, opt: optim.Optimizer, max_epochs: int) -> optim.lr_scheduler.LRScheduler | None:
+    """Per-epoch learning-rate schedule: ``step`` divides the rate by 10 at each third of ``max_epochs``,
+    ``cosine`` anneals it to zero over ``max_epochs``."""
+    if name == "step":
+        return optim.lr_scheduler.StepLR(opt, step_size=max(1, max_epochs // 3), gamma=0.1)
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max_epochs)
+    return None
+
+
+@torch.no_grad()
+def activation_stats(network: nn.Sequential, X: torch.Tensor, activation: str) -> dict[str, float]:
+    """Per hidden layer, on ``X`` in eval mode: mean and std of the activations, and the share of units that
+    never fire (ReLU family: output <= 0 on every row) or of outputs pinned at a bound (sigmoid, tanh)."""
+    outputs: list[torch.Tensor] = []
+    hooks = [
+        block.activation.register_forward_hook(lambda _m, _i, out: outputs.append(out))
+        for block in network
+        if isinstance(block, Block)
+    ]
+    was_training = network.training
+    network.eval()
+    try:
+        network(X)
+    finally:
+        network.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    stats: dict[str, float] = {}
+    for i, out in enumerate(outputs):
+        stats[f"act_mean/layer_{i}"] = float(out.mean())
+        stats[f"act_std/layer_{i}"] = float(out.std()) if out.numel() > 1 else 0.0
+        if activation in RELU_FAMILY:
+            stats[f"dead_frac/layer_{i}"] = float((out <= 0).all(dim=0).float().mean())
+        else:
+            low, high = SATURATION[activation]
+            stats[f"saturated_frac/layer_{i}"] = float(((out < low) | (out > high)).float().mean())
+    return stats
