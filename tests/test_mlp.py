@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -110,13 +110,122 @@ def test_full_batch_gradient_descent(iris):
     assert (model.predict(iris[0]) == iris[1]).mean() > 0.85
 
 
-def test_deep_sigmoid_gradients_vanish_relative_to_relu():
-    X, y = make_classification(n_samples=300, n_features=10, random_state=0)
-    kwargs = {"hidden_layer_sizes": (32,) * 8, "max_epochs": 3, "early_stopping": False, "random_state": 0}
-    sigmoid = MLPClassifier(activation="sigmoid", **kwargs).fit(X, y)
-    relu = MLPClassifier(activation="relu", **kwargs).fit(X, y)
-    assert sigmoid.grad_ratio_first_last_ < 0.01
-    assert sigmoid.grad_ratio_first_last_ < relu.grad_ratio_first_last_ / 10
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def deep(digits, **kwargs) -> MLPClassifier:
+    """8 hidden layers of 64 units trained by plain SGD on digits: the textbook vanishing-gradient set-up."""
+    params = {
+        "hidden_layer_sizes": (64,) * 8,
+        "optimizer": "sgd",
+        "lr": 0.01,
+        "max_epochs": 10,
+        "early_stopping": False,
+        "random_state": 0,
+        **kwargs,
+    }
+    return MLPClassifier(**params).fit(*digits)
+
+
+def test_deep_sigmoid_gradients_vanish_where_relu_with_kaiming_init_does_not(digits):
+    assert deep(digits, activation="sigmoid").grad_ratio_first_last_ < 1e-2
+    assert deep(digits, activation="relu", init="kaiming").grad_ratio_first_last_ > 0.1
+
+
+@pytest.mark.parametrize("remedy", [{"batch_norm": True}, {"residual": True}])
+def test_batch_norm_and_residual_connections_restore_the_gradient(digits, remedy):
+    plain = deep(digits, activation="sigmoid").grad_ratio_first_last_
+    assert deep(digits, activation="sigmoid", **remedy).grad_ratio_first_last_ > 10 * plain
+
+
+def test_activation_probes_per_family(digits):
+    relu = deep(digits, activation="relu", hidden_layer_sizes=(16, 16), max_epochs=2)
+    record = relu.history_[-1]
+    assert {f"dead_frac/layer_{i}" for i in range(2)} <= set(record)
+    assert {"act_mean/layer_1", "act_std/layer_1", "update_ratio/layer_2"} <= set(record)
+    assert 0 <= record["dead_frac/layer_0"] <= 1 and record["update_ratio/layer_0"] > 0
+    sigmoid = deep(digits, activation="sigmoid", hidden_layer_sizes=(16,), max_epochs=2, lr=50.0)
+    assert sigmoid.history_[-1]["saturated_frac/layer_0"] > 0.5  # a huge step pins the units at their bounds
+    assert not any(k.startswith("dead_frac") for k in sigmoid.history_[-1])
+
+
+def test_dead_units_are_counted():
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    model = MLPClassifier(hidden_layer_sizes=(32,), max_epochs=1, early_stopping=False, random_state=0)
+    model.fit(X, y)
+    import torch
+
+    with torch.no_grad():  # kill half the units: weights and bias negative on positive inputs
+        first = model.module_[0].linear
+        first.weight[:16] = -1.0
+        first.bias[:16] = -100.0
+    from bench.mlp.network import activation_stats
+
+    stats = activation_stats(model.module_, torch.as_tensor(X, dtype=torch.float32), "relu")
+    assert stats["dead_frac/layer_0"] >= 0.5
+
+
+def test_time_to_target(iris):
+    model = small(lr=0.01, max_epochs=30, early_stopping=False).fit(*iris)
+    best = max(h["accuracy/val"] for h in model.history_)
+    epoch = int(model.epochs_to_target_)
+    assert model.history_[epoch - 1]["accuracy/val"] >= 0.99 * best
+    assert all(h["accuracy/val"] < 0.99 * best for h in model.history_[: epoch - 1])
+    assert model.seconds_to_target_ == model.history_[epoch - 1]["time_s"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"init": "xavier"},
+        {"init": "kaiming", "activation": "leaky_relu"},
+        {"lr_schedule": "step"},
+        {"lr_schedule": "cosine"},
+        {"optimizer": "momentum"},
+        {"optimizer": "adagrad", "lr": 0.05},
+        {"optimizer": "rmsprop"},
+        {"optimizer": "adamw", "weight_decay": 0.01},
+        {"grad_clip": 1.0},
+        {"dropout": 0.2, "batch_norm": True},
+        {"activation": "gelu", "residual": True, "hidden_layer_sizes": (16, 16, 16)},
+    ],
+)
+def test_every_option_trains(iris, params):
+    model = small(**{"lr": 0.01, **params}).fit(*iris)
+    assert (model.predict(iris[0]) == iris[1]).mean() > 0.8
+
+
+def test_step_schedule_divides_the_rate(iris):
+    kwargs = {"lr": 0.1, "max_epochs": 9, "early_stopping": False, "optimizer": "sgd"}
+    constant = small(**kwargs).fit(*iris).history_[-1]["update_ratio/layer_0"]
+    step = small(lr_schedule="step", **kwargs).fit(*iris).history_[-1]["update_ratio/layer_0"]
+    assert step < constant / 20  # two divisions by 10 by the last third
+
+
+def test_gradient_clipping_bounds_the_update(iris):
+    huge = {"optimizer": "sgd", "lr": 1.0, "max_epochs": 1, "early_stopping": False, "batch_size": None}
+    free = small(**huge).fit(*iris).history_[0]["update_ratio/layer_0"]
+    clipped = small(grad_clip=1e-3, **huge).fit(*iris).history_[0]["update_ratio/layer_0"]
+    assert clipped < free / 10
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+def test_trains_on_cuda(iris):
+    model = small(device="cuda", lr=0.01).fit(*iris)
+    assert next(model.module_.parameters()).is_cuda
+    assert (model.predict(iris[0]) == iris[1]).mean() > 0.9
+
+
+def test_cuda_request_without_a_gpu_is_a_clear_error(iris):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="device='cuda' was requested"):
+        small(device="cuda").fit(*iris)
 
 
 def test_sklearn_tools_work_with_it(iris):
