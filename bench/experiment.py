@@ -47,6 +47,9 @@ def check(cfg: DictConfig) -> None:
             raise ValueError(f"seed must be a non-negative int; got {cfg.seed!r}")
         if not isinstance(cfg.test_size, Real) or not 0 < cfg.test_size < 1:
             raise ValueError(f"test_size must be a number in (0, 1); got {cfg.test_size!r}")
+        shares = cfg.learning_curve or []
+        if not all(isinstance(f, Real) and 0 < f <= 1 for f in shares):
+            raise ValueError(f"learning_curve must list training shares in (0, 1]; got {list(shares)!r}")
         if not isinstance(cfg.rerun, bool):
             raise ValueError(f"rerun must be true or false; got {cfg.rerun!r}")
         for key in MODEL_KEYS:
@@ -135,6 +138,9 @@ def run(cfg: DictConfig) -> dict[str, float]:
         if history:
             files["history.csv"] = pd.DataFrame(history).to_csv(index=False)
         store.log(run_id, result, history, _params(job), {"bench.outcome": outcome})
+        if cfg.learning_curve:
+            curve = metrics.learning_curve(model, X_train, y_train, X_test, y_test, cfg.learning_curve, cfg.seed)
+            store.log(run_id, curves=curve, step="percent")
         store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source))
         store.log_texts(run_id, files)
         if cfg.tracking.log_model:

@@ -38,6 +38,30 @@ def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], n
     return result, test_pred
 
 
+def learning_curve(model, X_train, y_train, X_test, y_test, fractions, seed: int) -> list[dict[str, float]]:
+    """Train and test accuracy of ``model`` refitted on stratified shares of the training split, one record per
+    share with ``percent`` as its step; a share of 1 reuses the fitted ``model``."""
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    records = []
+    for fraction in sorted(fractions):
+        fitted, X_part, y_part = model, X_train, y_train
+        if fraction < 1:
+            X_part, _, y_part, _ = train_test_split(
+                X_train, y_train, train_size=fraction, random_state=seed, stratify=y_train
+            )
+            fitted = clone(model).fit(X_part, y_part)
+        records.append(
+            {
+                "percent": round(100 * fraction),
+                "learning_curve/train_accuracy": skm.accuracy_score(y_part, fitted.predict(X_part)),
+                "learning_curve/test_accuracy": skm.accuracy_score(y_test, fitted.predict(X_test)),
+            }
+        )
+    return records
+
+
 def predict_latency_us(model, X: np.ndarray) -> float:
     """Median time to predict one row, in microseconds: what a caller serving single requests waits."""
     rows = X[:LATENCY_ROWS]

@@ -136,9 +136,10 @@ class Store:
         curves: Iterable[Mapping[str, float]] = (),
         params: Mapping[str, str] = {},
         tags: Mapping[str, str] = {},
+        step: str = "epoch",
     ) -> None:
-        """Final metrics (step 0), per-epoch curves (step = ``record["epoch"]``, timestamp from
-        ``record["time_s"]``), params and tags, in as few ``log_batch`` calls as MLflow's limits allow."""
+        """Final metrics (step 0), curves (step = ``record[step]``, timestamp from ``record["time_s"]`` where
+        present), params and tags, in as few ``log_batch`` calls as MLflow's limits allow."""
         from mlflow.entities import Metric, Param, RunTag
 
         now = int(time.time() * 1000)
@@ -146,8 +147,8 @@ class Store:
         curves = list(curves)
         origin = now - int(1000 * curves[-1].get("time_s", 0)) if curves else now
         for record in curves:
-            stamp, step = origin + int(1000 * record.get("time_s", 0)), int(record["epoch"])
-            values += [Metric(k, float(v), stamp, step) for k, v in record.items() if k not in ("epoch", "time_s")]
+            stamp, at = origin + int(1000 * record.get("time_s", 0)), int(record[step])
+            values += [Metric(k, float(v), stamp, at) for k, v in record.items() if k not in (step, "time_s")]
         param_list = [Param(k, v) for k, v in params.items()]
         tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
         head = BATCH_METRICS - min(len(param_list), BATCH_PARAMS) - len(tag_list)

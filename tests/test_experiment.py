@@ -110,3 +110,20 @@ def test_log_model_stores_a_loadable_model(make_cfg):
     mlflow.set_tracking_uri(store.uri)
     model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
     assert model.predict([[5.1, 3.5, 1.4, 0.2]]).shape == (1,)
+
+
+def test_learning_curve_is_logged_with_percent_steps(make_cfg):
+    cfg = make_cfg("dataset=digits", "model=decision_tree", "learning_curve=[0.1,0.5,1.0]")
+    result = experiment.run(cfg)
+    store, [run] = runs(cfg)
+    test_curve = store.client.get_metric_history(run.info.run_id, "learning_curve/test_accuracy")
+    assert [m.step for m in test_curve] == [10, 50, 100]
+    assert test_curve[-1].value == result["test_accuracy"]  # the full share is the job's own model
+    assert test_curve[0].value < test_curve[-1].value  # a tree learns digits from more data
+    train_curve = store.client.get_metric_history(run.info.run_id, "learning_curve/train_accuracy")
+    assert all(m.value == 1.0 for m in train_curve)  # an unpruned tree memorises whatever it sees
+
+
+def test_learning_curve_shares_are_checked(make_cfg):
+    with pytest.raises(experiment.ConfigError, match="learning_curve must list training shares in \\(0, 1\\]"):
+        experiment.check(make_cfg("learning_curve=[0.5,2]"))

@@ -51,7 +51,25 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     runs = runs[keep].copy()
     runs["seed"] = pd.to_numeric(runs["seed"], errors="coerce").astype("Int64")
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
-    return finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
+    runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
+    runs = label_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
+    return label_variants(runs, "dataset")
+
+
+def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A model (or dataset) swept over its own parameters is several: name each by the parameters that vary,
+    e.g. ``mlp dropout=0.5 weight_decay=0.1``. The plain name stays in ``<column>_name``."""
+    runs[f"{column}_name"] = runs[column]
+    prefix = f"params.{column}."
+    params = [c for c in runs.columns if c.startswith(prefix) and c not in ignore]
+    for name, group in runs.groupby(column):
+        varying = [c for c in params if group[c].nunique() > 1]
+        if varying:
+            suffix = (
+                group[varying].astype(str).radd([f"{c.removeprefix(prefix)}=" for c in varying]).agg(" ".join, axis=1)
+            )
+            runs.loc[group.index, column] = f"{name} " + suffix
+    return runs
 
 
 def report_context(uri: str, experiment: str) -> dict[str, str]:

@@ -1,0 +1,51 @@
+import pandas as pd
+
+from bench.report.table import tidy
+
+
+def raw_runs() -> pd.DataFrame:
+    """What ``mlflow.search_runs`` returns: a parent run, a failed run, a rerun, and a swept hyperparameter."""
+    rows = []
+    for i, (dropout, seed) in enumerate([(0.0, 0), (0.5, 0), (0.0, 1), (0.5, 1)]):
+        rows.append(
+            {
+                "run_id": f"r{i}",
+                "status": "FINISHED",
+                "start_time": pd.Timestamp(2026, 1, 1, 0, i, tz="UTC"),
+                "tags.bench.run_key": f"k{i}",
+                "tags.bench.dataset": "iris",
+                "tags.bench.model": "mlp",
+                "tags.bench.seed": str(seed),
+                "tags.bench.outcome": "ok",
+                "metrics.test_accuracy": 0.9 + i / 100,
+                "params.model.dropout": str(dropout),
+                "params.model.random_state": str(seed),
+                "params.dataset.name": "iris",
+            }
+        )
+    rows.append(
+        {**rows[0], "run_id": "rerun", "start_time": pd.Timestamp(2026, 1, 2, tz="UTC"), "metrics.test_accuracy": 0.5}
+    )
+    rows.append(
+        {**rows[1], "run_id": "failed-later", "status": "FAILED", "start_time": pd.Timestamp(2026, 1, 3, tz="UTC")}
+    )
+    rows.append({"run_id": "parent", "status": "FINISHED", "tags.bench.sweep": "true"})
+    return pd.DataFrame(rows)
+
+
+def test_one_row_per_job_latest_finished_run_wins():
+    table = tidy(raw_runs())
+    assert sorted(table["run_id"]) == ["r1", "r2", "r3", "rerun"]  # no parent, the failure does not hide r1
+    assert table.set_index("run_id").loc["rerun", "test_accuracy"] == 0.5
+    assert table["seed"].dtype == "Int64"
+
+
+def test_swept_parameters_name_the_variants():
+    table = tidy(raw_runs()).set_index("run_id")
+    assert table.loc["r1", "model"] == "mlp dropout=0.5" and table.loc["r2", "model"] == "mlp dropout=0.0"
+    assert set(table["model_name"]) == {"mlp"}
+    assert set(table["dataset"]) == {"iris"}  # nothing varies: the plain name
+
+
+def test_empty_store():
+    assert tidy(pd.DataFrame()).empty
