@@ -196,7 +196,18 @@ def _position() -> str:
 
 def _report_line(cfg: DictConfig, text: str, started: float) -> None:
     print(
-        f"{_position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {text}  "
+        f"{_position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {_swept()}{text}  "
         f"({time.perf_counter() - started:.1f}s)",
         flush=True,
     )
+
+
+def _swept() -> str:
+    """The job's other overrides (``model.lr=0.1 ...``): what tells apart jobs of the same dataset and model."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return ""
+    fixed = ("dataset=", "model=", "seed=", "experiment=", "tracking.", "report.", "hydra")
+    extra = [o.removeprefix("model.") for o in HydraConfig.get().overrides.task if not o.startswith(fixed)]
+    return " ".join(extra) + "  " if extra else ""

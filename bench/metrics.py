@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-LATENCY_ROWS = 50  # single-row predictions timed for the per-sample latency
+LATENCY_ROWS = 20  # single-row predictions timed for the per-sample latency
 
 
 def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], np.ndarray]:

@@ -20,13 +20,19 @@ class Block(nn.Module):
     def __init__(self, n_in: int, n_out: int, activation: str, dropout: float, batch_norm: bool, residual: bool):
         super().__init__()
         self.linear = nn.Linear(n_in, n_out)
-        self.norm = nn.BatchNorm1d(n_out) if batch_norm else nn.Identity()
+        # absent layers are None rather than nn.Identity: a module call costs as much as a small matmul
+        self.norm = nn.BatchNorm1d(n_out) if batch_norm else None
         self.activation = ACTIVATIONS[activation]()
-        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.dropout = nn.Dropout(dropout) if dropout else None
         self.residual = residual and n_in == n_out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.dropout(self.activation(self.norm(self.linear(x))))
+        out = self.linear(x)
+        if self.norm is not None:
+            out = self.norm(out)
+        out = self.activation(out)
+        if self.dropout is not None:
+            out = self.dropout(out)
         return x + out if self.residual else out
 
 
@@ -102,13 +108,16 @@ def activation_stats(network: nn.Sequential, X: torch.Tensor, activation: str) -
         network.train(was_training)
         for hook in hooks:
             hook.remove()
-    stats: dict[str, float] = {}
-    for i, out in enumerate(outputs):
-        stats[f"act_mean/layer_{i}"] = float(out.mean())
-        stats[f"act_std/layer_{i}"] = float(out.std()) if out.numel() > 1 else 0.0
+    columns = []  # per layer: mean, std, and the dead or saturated share; one host transfer at the end
+    for out in outputs:
         if activation in RELU_FAMILY:
-            stats[f"dead_frac/layer_{i}"] = float((out <= 0).all(dim=0).float().mean())
+            share = (out <= 0).all(dim=0).float().mean()
         else:
             low, high = SATURATION[activation]
-            stats[f"saturated_frac/layer_{i}"] = float(((out < low) | (out > high)).float().mean())
+            share = ((out < low) | (out > high)).float().mean()
+        columns.append(torch.stack([out.mean(), out.std() if out.numel() > 1 else out.new_zeros(()), share]))
+    name = "dead_frac" if activation in RELU_FAMILY else "saturated_frac"
+    stats: dict[str, float] = {}
+    for i, (mean, std, share) in enumerate(torch.stack(columns).tolist() if columns else []):
+        stats.update({f"act_mean/layer_{i}": mean, f"act_std/layer_{i}": std, f"{name}/layer_{i}": share})
     return stats

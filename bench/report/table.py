@@ -65,11 +65,19 @@ def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()
     for name, group in runs.groupby(column):
         varying = [c for c in params if group[c].nunique() > 1]
         if varying:
-            suffix = (
-                group[varying].astype(str).radd([f"{c.removeprefix(prefix)}=" for c in varying]).agg(" ".join, axis=1)
-            )
+            values = group[sorted(varying)].map(_short)
+            suffix = values.radd([f"{c.removeprefix(prefix)}=" for c in sorted(varying)]).agg(" ".join, axis=1)
             runs.loc[group.index, column] = f"{name} " + suffix
     return runs
+
+
+def _short(value: object) -> str:
+    """``[64, 64, 64]`` -> ``3x64``: layer lists of equal widths read as depth x width."""
+    text = str(value)
+    widths = text.strip("[]").replace(" ", "").split(",")
+    if text.startswith("[") and len(widths) > 1 and len(set(widths)) == 1 and widths[0].isdigit():
+        return f"{len(widths)}x{widths[0]}"
+    return text
 
 
 def report_context(uri: str, experiment: str) -> dict[str, str]:
