@@ -83,7 +83,7 @@ def run(cfg: DictConfig) -> dict[str, float]:
     import pandas as pd
 
     job = job_config(cfg)
-    store = tracking.Store(tracking.resolve_uri(cfg.tracking.uri, _cwd()), cfg.tracking.experiment)
+    store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, _cwd()), cfg.tracking.experiment)
     key = tracking.run_key(job)
     label = f"{cfg.dataset.name}/{cfg.model.name}/seed={cfg.seed}"
     started = time.perf_counter()

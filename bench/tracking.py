@@ -177,6 +177,12 @@ class Store:
         self.client.set_terminated(run_id, status)
 
 
+@functools.lru_cache(maxsize=8)
+def open_store(uri: str, experiment: str) -> Store:
+    """The process's ``Store`` for this URI and experiment: jobs of a sweep share one client and one lookup."""
+    return Store(uri, experiment)
+
+
 def parent_run_id() -> str | None:
     return os.environ.get(PARENT_ENV) or None
 
@@ -192,7 +198,7 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self.started = time.perf_counter()
-        self.store = Store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
+        self.store = open_store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
         name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
         self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
         os.environ[PARENT_ENV] = self.parent
