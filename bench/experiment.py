@@ -128,6 +128,9 @@ def run(cfg: DictConfig) -> dict[str, float]:
                 seconds_to_target=estimator.seconds_to_target_,
             )
         outcome = "diverged" if getattr(estimator, "diverged_", False) else "ok"
+        outcome_tags = {"bench.outcome": outcome}
+        if outcome == "diverged":
+            outcome_tags["bench.diverged_epoch"] = str(estimator.n_epochs_)
         labels = model.classes_
         files = {
             "config.yaml": OmegaConf.to_yaml(job),
@@ -137,7 +140,7 @@ def run(cfg: DictConfig) -> dict[str, float]:
         }
         if history:
             files["history.csv"] = pd.DataFrame(history).to_csv(index=False)
-        store.log(run_id, result, history, _params(job), {"bench.outcome": outcome})
+        store.log(run_id, result, history, _params(job), outcome_tags)
         if cfg.learning_curve:
             curve = metrics.learning_curve(model, X_train, y_train, X_test, y_test, cfg.learning_curve, cfg.seed)
             store.log(run_id, curves=curve, step="percent")
@@ -155,7 +158,8 @@ def run(cfg: DictConfig) -> dict[str, float]:
         store.end_run(run_id, "FAILED")
         _report_line(cfg, f"FAILED: {message}", started)
         return {}
-    note = f"acc {result['test_accuracy']:.3f}" + ("  DIVERGED" if outcome == "diverged" else "")
+    diverged = f"  DIVERGED at epoch {outcome_tags['bench.diverged_epoch']}" if outcome == "diverged" else ""
+    note = f"acc {result['test_accuracy']:.3f}{diverged}"
     _report_line(cfg, f"{note}  fit {fit_time:.2f}s", started)
     return result
 

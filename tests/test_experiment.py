@@ -84,6 +84,7 @@ def test_diverging_mlp_is_a_result(make_cfg):
     experiment.run(cfg)
     _, [run] = runs(cfg)
     assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "diverged"
+    assert 1 <= int(run.data.tags["bench.diverged_epoch"]) == run.data.metrics["epochs_run"] < 5
 
 
 def test_same_seed_same_metrics(make_cfg):
