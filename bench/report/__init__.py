@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.report.table import load_runs, report_context
+from bench.report.table import load_histories, load_runs, report_context
 
 
 def build_report(uri: str, experiment: str, out_dir: Path, filter_string: str = "") -> tuple[Path, Path]:
@@ -12,7 +12,8 @@ def build_report(uri: str, experiment: str, out_dir: Path, filter_string: str = 
     from bench.report.render import write_reports
 
     table = load_runs(uri, experiment, filter_string)
-    return write_reports(table, Path(out_dir), experiment, report_context(uri, experiment))
+    histories = load_histories(uri, table)
+    return write_reports(table, Path(out_dir), experiment, report_context(uri, experiment), histories)
 
 
 __all__ = ["build_report", "load_runs"]

@@ -16,6 +16,9 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from bench.report import plots
+from bench.report.stats import compare, interval95
+
 KEYS = ["dataset", "model"]
 TEXT_COLUMNS = ["run_id", "status", "outcome", "error", "dataset", "model", "family"]
 METRIC_COLUMNS = [
@@ -93,6 +96,7 @@ def _leaderboard(ok: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             n=("test_accuracy", "count"),
             test_accuracy_mean=("test_accuracy", "mean"),
             test_accuracy_std=("test_accuracy", "std"),
+            test_accuracy_ci95=("test_accuracy", interval95),
             test_balanced_accuracy_mean=("test_balanced_accuracy", "mean"),
             test_f1_macro_mean=("test_f1_macro", "mean"),
             test_log_loss_mean=("test_log_loss", "mean"),
@@ -259,11 +263,23 @@ class _Table:
 
 
 @dataclass
+class _Figure:
+    key: str  # file stem beside the Markdown report
+    caption: str
+    svg: str
+
+
+@dataclass
 class _Section:
     id: str
     title: str
     tables: list[_Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    figures: list[_Figure] = field(default_factory=list)
+
+    def add_figure(self, key: str, caption: str, svg: str | None) -> None:
+        if svg:
+            self.figures.append(_Figure(key, caption, svg))
 
 
 def _table(
@@ -344,6 +360,7 @@ def _leaderboard_section(s: Mapping[str, pd.DataFrame]) -> _Section:
                     "model": ("Model", None),
                     "n": ("Seeds", _int),
                     "acc": ("Test accuracy", _text),
+                    "test_accuracy_ci95": ("95% CI ±", _acc),
                     "test_balanced_accuracy_mean": ("Balanced accuracy", _acc),
                     "test_f1_macro_mean": ("Macro F1", _acc),
                     "test_log_loss_mean": ("Log loss", _acc),
@@ -476,19 +493,46 @@ def _failure_section(s: Mapping[str, pd.DataFrame]) -> _Section:
     return section
 
 
-def _display(table: pd.DataFrame, context: Mapping[str, str]) -> list[_Section]:
+def _statistics_section(ok: pd.DataFrame) -> _Section:
+    result = compare(ok)
+    section = _Section("statistics", "Statistical comparison across datasets")
+    section.notes.extend(result.reading())
+    if not result.ok:
+        return section
+    ranks = result.ranks.rename("mean_rank").rename_axis("model").reset_index()
+    section.tables.append(
+        _table(ranks, {"model": ("Model", None), "mean_rank": ("Average rank", _sig)}, "Average rank (1 = best)")
+    )
+    pairs = result.pairwise_p.reindex(index=result.ranks.index, columns=result.ranks.index)
+    section.tables.append(
+        _table(
+            pairs.rename_axis("model").reset_index(),
+            {"model": ("Model", None), **{m: (m, _sig) for m in pairs.columns}},
+            "Nemenyi post-hoc p-values (below 0.05: significantly different)",
+            pairs.lt(0.05).reset_index(drop=True).reindex(columns=pairs.columns),
+        )
+    )
+    section.add_figure("critical_difference", "Critical-difference diagram", plots.critical_difference(result))
+    return section
+
+
+def _display(table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame]) -> list[_Section]:
     sections = build_sections(table)
     summary = _summary_section(sections, context)
     if table.empty:
         summary.notes.insert(0, "No runs found.")
         return [summary]
-    return [
-        summary,
-        *(
-            f(sections)
-            for f in (_leaderboard_section, _cost_section, _overfit_section, _gradient_section, _failure_section)
-        ),
-    ]
+    prepared = _prepare(table)
+    ok = prepared[~prepared["failed"]]
+    order = list(sections["model_rank"]["model"])
+    leaderboard, cost, overfit = _leaderboard_section(sections), _cost_section(sections), _overfit_section(sections)
+    gradients = _gradient_section(sections)
+    cost.add_figure("pareto", "Test accuracy against fit time, with the Pareto front", plots.pareto(ok))
+    overfit.add_figure("overfit_gap", "Train-test gap per dataset and model", plots.overfit_bars(ok, order))
+    overfit.add_figure("mlp_loss", "MLP training and validation loss per epoch", plots.loss_curves(histories))
+    gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
+    gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
+    return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, _failure_section(sections)]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -500,7 +544,8 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _markdown(title: str, sections: list[_Section]) -> str:
+def _markdown(title: str, sections: list[_Section], images: Path) -> str:
+    """Markdown with pipe tables; figures are written as SVG files into ``images`` and linked relatively."""
     lines = [f"# {_md(title)}", ""]
     for section in sections:
         lines += [f"## {section.title}", ""]
@@ -510,10 +555,20 @@ def _markdown(title: str, sections: list[_Section]) -> str:
             lines += [t.markdown() if t.rows else f"_{t.empty}_", ""]
         for note in section.notes:
             lines += [_md(note), ""]
+        for figure in section.figures:
+            images.mkdir(exist_ok=True)
+            (images / f"{figure.key}.svg").write_text(figure.svg, encoding="utf-8")
+            lines += [f"![{_md(figure.caption)}]({images.name}/{figure.key}.svg)", ""]
     return "\n".join(lines)
 
 
-def write_reports(table: pd.DataFrame, out_dir: Path, name: str, context: Mapping[str, str]) -> tuple[Path, Path]:
+def write_reports(
+    table: pd.DataFrame,
+    out_dir: Path,
+    name: str,
+    context: Mapping[str, str],
+    histories: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[Path, Path]:
     """Write ``out_dir/<name>.html`` (self-contained) and ``out_dir/<name>.md`` from the tidy table.
 
     Parameters
@@ -528,6 +583,9 @@ def write_reports(table: pd.DataFrame, out_dir: Path, name: str, context: Mappin
         Run-summary facts as strings (``experiment``, ``tracking_uri``, ``generated``,
         ``bench_version``, ``git_commit``, ``python``, ``platform``, ``versions``, or any other key);
         shown in the run summary, escaped.
+    histories
+        Per-epoch histories (``history.csv`` as DataFrames) of a few MLP runs, keyed by a display label:
+        drawn as loss curves and gradient heatmaps.
 
     Returns
     -------
@@ -535,7 +593,7 @@ def write_reports(table: pd.DataFrame, out_dir: Path, name: str, context: Mappin
         Paths of the HTML and the Markdown report.
     """
     context = {k: str(v) for k, v in context.items()}
-    sections = _display(table, context)
+    sections = _display(table, context, histories or {})
     title = "Benchmark report" + (f": {context['experiment']}" if context.get("experiment") else "")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -544,5 +602,5 @@ def write_reports(table: pd.DataFrame, out_dir: Path, name: str, context: Mappin
     html_path.write_text(
         TEMPLATES.get_template("report.html.j2").render(title=title, sections=sections), encoding="utf-8"
     )
-    md_path.write_text(_markdown(title, sections), encoding="utf-8")
+    md_path.write_text(_markdown(title, sections, out_dir / f"{stem}_files"), encoding="utf-8")
     return html_path, md_path

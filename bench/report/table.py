@@ -71,6 +71,29 @@ def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()
     return runs
 
 
+def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, pd.DataFrame]:
+    """Per-epoch ``history.csv`` of up to ``limit`` MLP runs, one per MLP variant and dataset (lowest seed), so
+    a report costs at most ``limit`` artifact reads however many runs the experiment holds."""
+    import tempfile
+
+    import mlflow
+
+    if table.empty or "grad_ratio_first_last" not in table:
+        return {}
+    mlp = table[table["status"].eq("FINISHED") & table["grad_ratio_first_last"].notna()]
+    chosen = mlp.sort_values(["model", "dataset", "seed"]).drop_duplicates(["model", "dataset"]).head(limit)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    histories = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in chosen.itertuples():
+            try:
+                path = client.download_artifacts(run.run_id, "history.csv", tmp)
+            except Exception:  # an artifact store that lost a file costs a figure, not the report
+                continue
+            histories[f"{run.model} on {run.dataset} (seed {run.seed})"] = pd.read_csv(path)
+    return histories
+
+
 def _short(value: object) -> str:
     """``[64, 64, 64]`` -> ``3x64``: layer lists of equal widths read as depth x width."""
     text = str(value)

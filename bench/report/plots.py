@@ -1,0 +1,213 @@
+"""Report figures: matplotlib, rendered to SVG text (inline in the HTML, files beside the Markdown).
+
+Every figure is a pure function of the tidy table (and, for curves, of a few runs' per-epoch histories). Colours
+follow the model family everywhere, so a model reads the same in every plot.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+FAMILY_COLORS = {"neural": "#1f77b4", "tree": "#2ca02c", "kernel": "#ff7f0e", "neighbors": "#9467bd"}
+OTHER_COLORS = ["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#d62728"]
+MAX_PANELS = 6
+
+
+def colors(runs: pd.DataFrame) -> dict[str, str]:
+    """One colour per model: its family's, shaded when a family has several models."""
+    families = runs.drop_duplicates("model").set_index("model")["family"].fillna("other")
+    result, others = {}, iter(OTHER_COLORS * 10)
+    for family, models in families.groupby(families, sort=False):
+        base = FAMILY_COLORS.get(family) or next(others)
+        for i, model in enumerate(sorted(models.index)):
+            result[model] = _shade(base, i / max(1, len(models)))
+    return result
+
+
+def _shade(color: str, amount: float) -> str:
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = np.array(to_rgb(color))
+    return to_hex(rgb + (1 - rgb) * 0.6 * amount)
+
+
+def _figure(width: float = 7.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    return fig, axes
+
+
+def to_svg(fig, name: str) -> str:
+    """The figure as an ``<svg>`` element: no XML prolog, ids salted with ``name`` so that several figures
+    inline in one page never share a clip-path id. Text is drawn as paths, so no label can inject markup."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": name, "svg.fonttype": "path"}):
+        fig.savefig(
+            buffer, format="svg", bbox_inches="tight", metadata=dict.fromkeys(("Date", "Creator", "Format", "Type"))
+        )
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def pareto(ok: pd.DataFrame) -> str | None:
+    """Test accuracy against fit time (log scale): every dataset x model mean, and each model's overall
+    position (median fit time, mean accuracy) with the Pareto front of models nobody beats on both."""
+    cells = ok.groupby(["dataset", "model"])[["fit_time_s", "test_accuracy"]].mean().reset_index()
+    cells = cells[cells["fit_time_s"] > 0]
+    if cells.empty:
+        return None
+    palette = colors(ok)
+    models = cells.groupby("model").agg(fit_time_s=("fit_time_s", "median"), test_accuracy=("test_accuracy", "mean"))
+    fig, [[ax]] = _figure()
+    for model, group in cells.groupby("model"):
+        ax.scatter(group["fit_time_s"], group["test_accuracy"], color=palette[model], alpha=0.35, s=18)
+    for model, row in models.iterrows():
+        ax.scatter(row["fit_time_s"], row["test_accuracy"], color=palette[model], s=90, edgecolor="black", label=model)
+    front = models.sort_values(["fit_time_s", "test_accuracy"], ascending=[True, False])
+    front = front[front["test_accuracy"] >= front["test_accuracy"].cummax()]
+    ax.step(
+        front["fit_time_s"], front["test_accuracy"], where="post", color="black", lw=1, ls="--", label="Pareto front"
+    )
+    ax.set(
+        xscale="log",
+        xlabel="fit time (s, log scale)",
+        ylabel="test accuracy",
+        title="Accuracy against training cost (small dots: one dataset; large: model overall)",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return to_svg(fig, "pareto")
+
+
+def overfit_bars(ok: pd.DataFrame, order: list[str]) -> str | None:
+    """Mean train-test gap per dataset, one bar per model."""
+    gaps = ok.groupby(["dataset", "model"])["overfit_gap"].mean().unstack("model")
+    gaps = gaps[[m for m in order if m in gaps.columns]]
+    if gaps.empty:
+        return None
+    palette = colors(ok)
+    fig, [[ax]] = _figure(max(7.0, 0.9 * len(gaps) * max(1, len(gaps.columns)) / 3), 4.0)
+    width = 0.8 / len(gaps.columns)
+    x = np.arange(len(gaps))
+    for i, model in enumerate(gaps.columns):
+        ax.bar(x + i * width, gaps[model], width, color=palette[model], label=model)
+    ax.set_xticks(x + width * (len(gaps.columns) - 1) / 2, gaps.index, rotation=20, ha="right")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set(ylabel="train − test accuracy", title="Overfitting: train-test gap per dataset (mean over seeds)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncols=min(4, len(gaps.columns)))
+    return to_svg(fig, "overfit")
+
+
+def loss_curves(histories: Mapping[str, pd.DataFrame]) -> str | None:
+    """Train and validation loss per epoch, one panel per MLP run shown."""
+    shown = [(label, h) for label, h in histories.items() if "loss/train" in h][:MAX_PANELS]
+    if not shown:
+        return None
+    ncols = min(3, len(shown))
+    nrows = math.ceil(len(shown) / ncols)
+    fig, axes = _figure(4.2 * ncols, 3.0 * nrows, ncols, nrows)
+    for ax, (label, history) in zip(axes.flat, shown, strict=False):
+        ax.plot(history["epoch"], history["loss/train"], label="train", color="#1f77b4")
+        if "loss/val" in history:
+            ax.plot(history["epoch"], history["loss/val"], label="validation", color="#d62728")
+        ax.set(title=_wrap(label), xlabel="epoch", ylabel="cross-entropy loss")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    return to_svg(fig, "loss")
+
+
+def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
+    """log10 of each layer's mean gradient norm per epoch: a dark band at the bottom (first layers) is a
+    vanishing gradient."""
+    shown = [(label, h) for label, h in histories.items() if any(c.startswith("grad_norm/") for c in h)][:MAX_PANELS]
+    if not shown:
+        return None
+    ncols = min(3, len(shown))
+    nrows = math.ceil(len(shown) / ncols)
+    fig, axes = _figure(4.2 * ncols, 3.2 * nrows, ncols, nrows)
+    for ax, (label, history) in zip(axes.flat, shown, strict=False):
+        layers = sorted((c for c in history if c.startswith("grad_norm/")), key=lambda c: int(c.rsplit("_", 1)[1]))
+        values = np.log10(history[layers].to_numpy(dtype=float).T.clip(min=1e-30))
+        image = ax.imshow(
+            values,
+            aspect="auto",
+            origin="lower",
+            cmap="viridis",
+            interpolation="nearest",
+            extent=(0.5, len(history) + 0.5, -0.5, len(layers) - 0.5),
+        )
+        ax.set(title=_wrap(label), xlabel="epoch", ylabel="layer (0 = first)", yticks=range(len(layers)))
+        fig.colorbar(image, ax=ax, label="log10 gradient norm")
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    return to_svg(fig, "gradients")
+
+
+def ratio_by_depth(ok: pd.DataFrame) -> str | None:
+    """First/last gradient-norm ratio against depth, one line per activation (and remedy), when a sweep
+    varies depth; the mean over everything else (init, seeds, datasets)."""
+    needed = {"grad_ratio_first_last", "params.model.hidden_layer_sizes", "params.model.activation"}
+    if not needed <= set(ok.columns):
+        return None
+    runs = ok[ok["grad_ratio_first_last"].gt(0)].copy()
+    runs["depth"] = runs["params.model.hidden_layer_sizes"].map(lambda s: str(s).count(",") + 1)
+    if runs["depth"].nunique() < 2:
+        return None
+    label = runs["params.model.activation"].astype(str)
+    for remedy in ("batch_norm", "residual"):
+        column = f"params.model.{remedy}"
+        if column in runs:
+            label = label + np.where(runs[column].astype(str).eq("True"), f" + {remedy}", "")
+    runs["line"] = label
+    fig, [[ax]] = _figure()
+    for line, group in runs.groupby("line"):
+        # geometric mean: the ratio spans orders of magnitude
+        means = group.groupby("depth")["grad_ratio_first_last"].apply(lambda r: float(np.exp(np.log(r).mean())))
+        ax.plot(means.index, means.to_numpy(), marker="o", label=line)
+    ax.axhline(1, color="black", lw=0.8)
+    ax.set(
+        yscale="log",
+        xlabel="hidden layers",
+        ylabel="first / last layer gradient norm (log scale)",
+        title="Gradient flow against depth (far below 1: vanishing gradients)",
+    )
+    ax.set_xticks(sorted(runs["depth"].unique()))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncols=2)
+    return to_svg(fig, "ratio_depth")
+
+
+def critical_difference(comparison) -> str | None:
+    """Average ranks on a line; models joined by a bar are not significantly different (Nemenyi, alpha 0.05)."""
+    if not comparison.ok:
+        return None
+    import scikit_posthocs as sp
+
+    fig, [[ax]] = _figure(7.0, 0.6 + 0.35 * len(comparison.ranks))
+    sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, ax=ax)
+    ax.set_title("Critical-difference diagram: average rank (1 = best)", fontsize=10)
+    return to_svg(fig, "cd")
+
+
+def _wrap(text: str, width: int = 48) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)[:3])
