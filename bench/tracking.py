@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterable, Mapping
@@ -76,6 +77,32 @@ def versions() -> dict[str, str]:
     return {"bench.version": bench_version, "bench.git_commit": commit or "unknown"}
 
 
+def owner() -> dict[str, str]:
+    """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going."""
+    return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _retry(call, *args, **kwargs):
+    """Call an MLflow write, retrying while SQLite reports a lock held by a parallel job."""
+    for attempt in range(10):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            if "database is locked" not in str(exc) or attempt == 9:
+                raise
+            time.sleep(0.02 * 2**attempt)
+
+
 class Store:
     """One MLflow experiment in one tracking store, created (and migrated) on first use."""
 
@@ -110,7 +137,27 @@ class Store:
 
     # -- runs ----------------------------------------------------------------------------------------------
     def start_run(self, name: str, tags: Mapping[str, str]) -> str:
-        return self.client.create_run(self.experiment_id, run_name=name, tags=dict(tags)).info.run_id
+        tags = {**tags, **owner()}
+        return _retry(self.client.create_run, self.experiment_id, run_name=name, tags=tags).info.run_id
+
+    def reap_interrupted(self) -> list[str]:
+        """Mark KILLED the RUNNING runs that a process on this host started and that process is gone (a sweep
+        killed with SIGKILL, a reboot): they would otherwise stay RUNNING forever. Runs of other hosts are left
+        alone, since their processes cannot be seen from here."""
+        running = self.client.search_runs(
+            [self.experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=50_000
+        )
+        host, reaped = socket.gethostname(), []
+        for run in running:
+            tags = run.data.tags
+            if (
+                tags.get("bench.host") == host
+                and tags.get("bench.pid", "").isdigit()
+                and not _alive(int(tags["bench.pid"]))
+            ):
+                self.end_run(run.info.run_id, "KILLED")
+                reaped.append(run.info.run_name)
+        return reaped
 
     def find_finished(self, key: str):
         """The latest finished run with this run key, or None."""
@@ -152,11 +199,11 @@ class Store:
         param_list = [Param(k, v) for k, v in params.items()]
         tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
         head = BATCH_METRICS - min(len(param_list), BATCH_PARAMS) - len(tag_list)
-        self.client.log_batch(run_id, metrics=values[:head], params=param_list[:BATCH_PARAMS], tags=tag_list)
+        _retry(self.client.log_batch, run_id, metrics=values[:head], params=param_list[:BATCH_PARAMS], tags=tag_list)
         for i in range(head, len(values), BATCH_METRICS):
-            self.client.log_batch(run_id, metrics=values[i : i + BATCH_METRICS])
+            _retry(self.client.log_batch, run_id, metrics=values[i : i + BATCH_METRICS])
         for i in range(BATCH_PARAMS, len(param_list), BATCH_PARAMS):
-            self.client.log_batch(run_id, params=param_list[i : i + BATCH_PARAMS])
+            _retry(self.client.log_batch, run_id, params=param_list[i : i + BATCH_PARAMS])
 
     def log_dataset(self, run_id: str, name: str, X, y, source: str, context: str = "train") -> None:
         """Record the data with ``mlflow.log_input`` semantics: name, content digest, schema and source."""
@@ -165,16 +212,18 @@ class Store:
         from mlflow.entities import DatasetInput, InputTag
 
         dataset = mlflow.data.from_numpy(X, targets=y, name=name, source=CodeDatasetSource({"bench.source": source}))
-        self.client.log_inputs(
-            run_id, [DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])]
+        _retry(
+            self.client.log_inputs,
+            run_id,
+            [DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])],
         )
 
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
         for path, text in files.items():
-            self.client.log_text(run_id, text, path)
+            _retry(self.client.log_text, run_id, text, path)
 
     def end_run(self, run_id: str, status: str = "FINISHED") -> None:
-        self.client.set_terminated(run_id, status)
+        _retry(self.client.set_terminated, run_id, status)
 
 
 @functools.lru_cache(maxsize=8)
@@ -199,6 +248,8 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self.started = time.perf_counter()
         self.store = open_store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
+        if reaped := self.store.reap_interrupted():
+            print(f"marked {len(reaped)} interrupted run(s) KILLED: {', '.join(reaped[:5])}", flush=True)
         name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
         self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
         os.environ[PARENT_ENV] = self.parent
