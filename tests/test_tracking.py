@@ -62,3 +62,39 @@ def test_find_finished_only_matches_finished_runs_with_the_key(store):
     store.end_run(done)
     assert store.find_finished("k1").info.run_id == done
     assert store.find_finished("k2") is None
+
+
+def test_retry_waits_out_sqlite_locks_only():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("(sqlite3.OperationalError) database is locked")
+        return "done"
+
+    assert tracking._retry(flaky) == "done" and len(calls) == 3
+
+    def broken():
+        raise RuntimeError("no such table: runs")
+
+    with pytest.raises(RuntimeError, match="no such table"):
+        tracking._retry(broken)
+
+
+def test_reap_marks_only_runs_whose_process_is_gone(store):
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = gone.stdout.strip()
+    orphan = store.start_run("orphan", {})
+    store.client.set_tag(orphan, "bench.pid", dead_pid)
+    alive = store.start_run("alive", {})  # this test's own process
+    elsewhere = store.start_run("elsewhere", {})
+    store.client.set_tag(elsewhere, "bench.host", "another-machine")
+    store.client.set_tag(elsewhere, "bench.pid", dead_pid)
+    assert store.reap_interrupted() == ["orphan"]
+    assert store.client.get_run(orphan).info.status == "KILLED"
+    assert store.client.get_run(alive).info.status == "RUNNING"
+    assert store.client.get_run(elsewhere).info.status == "RUNNING"
