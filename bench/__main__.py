@@ -1,4 +1,5 @@
-"""Command line: ``python -m bench [OVERRIDE ...]`` runs a sweep, ``python -m bench report`` rebuilds reports.
+"""Command line: ``python -m bench [OVERRIDE ...]`` runs a sweep, ``python -m bench report`` rebuilds reports,
+``python -m bench perf`` runs the performance benchmarks.
 
 Before Hydra launches anything, every job of the sweep is composed and validated, so a typo fails in about a
 second with one line naming the value, instead of after an hour of training or as a traceback.
@@ -60,12 +61,17 @@ def preflight(argv: list[str]) -> int:
     _check_choices(overrides)
 
     from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
+    from bench.tracking import check_reachable
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
         try:
             primary = compose("config", fixed, return_hydra_config=True)
         except Exception as exc:
             raise UsageError(one_line(exc)) from exc
+        try:
+            check_reachable(str(primary.tracking.uri))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
         if primary.hydra.mode == RunMode.RUN:
             jobs = [fixed]
         else:
@@ -104,7 +110,7 @@ def _check_choices(overrides) -> None:
 
 
 def report_main(argv: list[str]) -> int:
-    from bench.tracking import resolve_uri
+    from bench.tracking import check_reachable, resolve_uri
 
     parser = argparse.ArgumentParser(
         prog="python -m bench report", description="Write HTML and Markdown reports for an MLflow experiment."
@@ -125,6 +131,7 @@ def report_main(argv: list[str]) -> int:
     from bench.report import build_report
 
     try:
+        check_reachable(uri)
         html, md = build_report(uri, args.experiment, args.out, args.filter)
     except (ValueError, OSError) as exc:
         from bench.experiment import one_line
@@ -139,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["report"]:
             return report_main(argv[1:])
+        if argv[:1] == ["perf"]:
+            from bench.perf import main as perf_main  # imported here: other commands stay fast
+
+            return perf_main(argv[1:])
         if not any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
             os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
     except UsageError as exc:
