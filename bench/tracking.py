@@ -36,6 +36,18 @@ def resolve_uri(uri: str, base: str | os.PathLike | None = None) -> str:
     return uri
 
 
+def redact(uri: str) -> str:
+    """The URI without a password, for anything printed or written into a report."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(
+        parts._replace(netloc=f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
+    )
+
+
 def check_reachable(uri: str, timeout: float = 5.0) -> None:
     """For a tracking server, fail in seconds with one line instead of MLflow's minutes of retries."""
     if not uri.startswith(("http://", "https://")):
@@ -50,7 +62,7 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
         return  # it answers; authentication or routing is MLflow's to report
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ValueError(f"cannot reach the MLflow tracking server at {uri}: {reason}") from None
+        raise ValueError(f"cannot reach the MLflow tracking server at {redact(uri)}: {reason}") from None
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -271,7 +283,10 @@ class SweepCallback(Callback):
         self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
         os.environ[PARENT_ENV] = self.parent
         total = os.environ.get(TOTAL_ENV, "?")
-        print(f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {self.store.uri}", flush=True)
+        print(
+            f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {redact(self.store.uri)}",
+            flush=True,
+        )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if self.store is None or self.parent is None:
@@ -290,8 +305,8 @@ class SweepCallback(Callback):
                 self.store.uri, self.store.experiment, Path(config.hydra.runtime.cwd) / config.report.out_dir
             )
             print(f"reports: {html}\n         {md}")
-        print(f"store:   {self.store.uri}")
-        print(f"compare: {ui_command(self.store.uri)}")
+        print(f"store:   {redact(self.store.uri)}")
+        print(f"compare: {ui_command(redact(self.store.uri))}")
         if failed:
             raise SystemExit(1)
 

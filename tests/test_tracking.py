@@ -98,3 +98,9 @@ def test_reap_marks_only_runs_whose_process_is_gone(store):
     assert store.client.get_run(orphan).info.status == "KILLED"
     assert store.client.get_run(alive).info.status == "RUNNING"
     assert store.client.get_run(elsewhere).info.status == "RUNNING"
+
+
+def test_redact_hides_passwords_only():
+    assert tracking.redact("https://me:s3cret@host:5000/x") == "https://me:***@host:5000/x"
+    assert tracking.redact("http://host:5000") == "http://host:5000"
+    assert tracking.redact("sqlite:////tmp/mlruns.db") == "sqlite:////tmp/mlruns.db"

@@ -105,7 +105,7 @@ def _short(value: object) -> str:
 
 def report_context(uri: str, experiment: str) -> dict[str, str]:
     """Facts for the report's run summary: where the runs are, and what produced the report."""
-    from bench.tracking import versions
+    from bench.tracking import redact, versions
 
     def pkg(name: str) -> str:
         try:
@@ -116,7 +116,7 @@ def report_context(uri: str, experiment: str) -> dict[str, str]:
     info = versions()
     return {
         "experiment": experiment,
-        "tracking_uri": uri,
+        "tracking_uri": redact(uri),
         "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "bench_version": info["bench.version"],
         "git_commit": info["bench.git_commit"],
