@@ -123,6 +123,7 @@ def report_main(argv: list[str]) -> int:
     )
     parser.add_argument("--filter", default="", help="MLflow search filter, e.g. \"tags.`bench.model` = 'mlp'\"")
     parser.add_argument("--out", default="reports", type=Path, help="output directory (default: reports)")
+    parser.add_argument("--name", help="file stem of the reports (default: the experiment's name)")
     args = parser.parse_args(argv)
     uri = resolve_uri(args.tracking_uri)
     db = uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else None
@@ -132,7 +133,7 @@ def report_main(argv: list[str]) -> int:
 
     try:
         check_reachable(uri)
-        html, md = build_report(uri, args.experiment, args.out, args.filter)
+        html, md = build_report(uri, args.experiment, args.out, args.filter, args.name)
     except (ValueError, OSError) as exc:
         from bench.experiment import one_line
 

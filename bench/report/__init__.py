@@ -7,13 +7,16 @@ from pathlib import Path
 from bench.report.table import load_histories, load_runs, report_context
 
 
-def build_report(uri: str, experiment: str, out_dir: Path, filter_string: str = "") -> tuple[Path, Path]:
-    """Write ``<out_dir>/<experiment>.html`` and ``.md`` for one MLflow experiment; returns both paths."""
+def build_report(
+    uri: str, experiment: str, out_dir: Path, filter_string: str = "", name: str | None = None
+) -> tuple[Path, Path]:
+    """Write ``<out_dir>/<name>.html`` and ``.md`` (``name`` defaults to the experiment's) for one MLflow
+    experiment; returns both paths."""
     from bench.report.render import write_reports
 
     table = load_runs(uri, experiment, filter_string)
     histories = load_histories(uri, table)
-    return write_reports(table, Path(out_dir), experiment, report_context(uri, experiment), histories)
+    return write_reports(table, Path(out_dir), name or experiment, report_context(uri, experiment), histories)
 
 
 __all__ = ["build_report", "load_runs"]
