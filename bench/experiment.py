@@ -31,13 +31,20 @@ def job_config(cfg: DictConfig) -> dict[str, Any]:
 
 
 def build_source(dataset_cfg: DictConfig) -> datasets.Source:
-    return instantiate(dataset_cfg, _convert_="all")
+    """The dataset config's source, validated; its own error, not Hydra's wrapper around it."""
+    from hydra.errors import InstantiationException
+
+    try:
+        return instantiate(dataset_cfg, _convert_="all")
+    except InstantiationException as exc:
+        raise exc.__cause__ or exc from None
 
 
-def build_model(model_cfg: DictConfig, scaler: str) -> Pipeline:
-    """The model config's estimator behind the dataset's scaler, fitted together on the training split."""
+def build_model(model_cfg: DictConfig, data: datasets.Dataset | str) -> Pipeline:
+    """The model config's estimator behind the data's preprocessing (or a scaler, by name), fitted together on
+    the training split."""
     spec = {k: v for k, v in OmegaConf.to_container(model_cfg, resolve=True).items() if k not in MODEL_KEYS}
-    return Pipeline([("scale", datasets.make_scaler(scaler)), ("model", instantiate(spec, _convert_="all"))])
+    return Pipeline([("scale", datasets.make_preprocessor(data)), ("model", instantiate(spec, _convert_="all"))])
 
 
 def check(cfg: DictConfig) -> None:
@@ -106,7 +113,7 @@ def run(cfg: DictConfig) -> dict[str, float]:
         check(cfg)
         data = build_source(cfg.dataset).load()
         X_train, X_test, y_train, y_test = datasets.split(data, cfg.test_size, cfg.seed)
-        model = build_model(cfg.model, data.scaler)
+        model = build_model(cfg.model, data)
         if type(model[-1]).__module__ == "bench.mlp":
             import torch  # noqa: F401  (bench.mlp imports it lazily; keep the one-off import out of fit time)
         fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(X_train, y_train))
@@ -140,11 +147,11 @@ def run(cfg: DictConfig) -> dict[str, float]:
         }
         if history:
             files["history.csv"] = pd.DataFrame(history).to_csv(index=False)
-        store.log(run_id, result, history, _params(job), outcome_tags)
+        store.log(run_id, result, history, {**data.facts(), **_params(job)}, outcome_tags)
         if cfg.learning_curve:
             curve = metrics.learning_curve(model, X_train, y_train, X_test, y_test, cfg.learning_curve, cfg.seed)
             store.log(run_id, curves=curve, step="percent")
-        store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source))
+        store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
         store.log_texts(run_id, files)
         if cfg.tracking.log_model:
             _log_model(store, run_id, model, X_test[:5])

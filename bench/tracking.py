@@ -234,18 +234,20 @@ class Store:
         for i in range(BATCH_PARAMS, len(param_list), BATCH_PARAMS):
             _retry(self.client.log_batch, run_id, params=param_list[i : i + BATCH_PARAMS])
 
-    def log_dataset(self, run_id: str, name: str, X, y, source: str, context: str = "train") -> None:
-        """Record the data with ``mlflow.log_input`` semantics: name, content digest, schema and source."""
+    def log_dataset(self, run_id: str, name: str, X, y, source: str, digest: str | None = None) -> None:
+        """Record the data as the run's input (``mlflow.log_input`` semantics): name, schema, source and digest,
+        by default a hash of the content, or ``digest`` (a file's own hash) when given."""
         import mlflow.data
         from mlflow.data.code_dataset_source import CodeDatasetSource
         from mlflow.entities import DatasetInput, InputTag
 
-        dataset = mlflow.data.from_numpy(X, targets=y, name=name, source=CodeDatasetSource({"bench.source": source}))
-        _retry(
-            self.client.log_inputs,
-            run_id,
-            [DatasetInput(dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])],
-        )
+        origin = CodeDatasetSource({"bench.source": source})
+        if hasattr(X, "columns"):  # a table with its own column names and types
+            dataset = mlflow.data.from_pandas(X.assign(**{"bench.target": y}), origin, "bench.target", name, digest)
+        else:
+            dataset = mlflow.data.from_numpy(X, origin, y, name, digest)
+        context = [InputTag("mlflow.data.context", "train")]
+        _retry(self.client.log_inputs, run_id, [DatasetInput(dataset._to_mlflow_entity(), tags=context)])
 
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
         for path, text in files.items():

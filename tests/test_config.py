@@ -2,8 +2,13 @@
 
 import pytest
 
-from bench import experiment
+from bench import data, experiment
 from bench.__main__ import CONFIG_DIR
+
+REQUIRED = {  # dataset templates that need the user's values
+    "file": (f"dataset.path={data.SHIPPED_DIR / 'penguins.csv.gz'}", "dataset.target=species"),
+    "openml": ("dataset.data_id=61",),
+}
 
 
 def options(group: str) -> list[str]:
@@ -14,7 +19,7 @@ def options(group: str) -> list[str]:
 @pytest.mark.parametrize("dataset", options("dataset"))
 @pytest.mark.parametrize("model", options("model"))
 def test_dataset_and_model_configs_compose_and_validate(make_cfg, dataset, model):
-    cfg = make_cfg(f"dataset={dataset}", f"model={model}")
+    cfg = make_cfg(f"dataset={dataset}", f"model={model}", *REQUIRED.get(dataset, ()))
     experiment.check(cfg)
     assert cfg.model.name == model and cfg.dataset.name == dataset
 

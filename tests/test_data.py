@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -60,3 +61,73 @@ def test_split_is_stratified_and_seeded():
 def test_scalers():
     assert data.make_scaler("none") == "passthrough"
     assert type(data.make_scaler("standard")).__name__ == "StandardScaler"
+
+
+def test_make_preprocessor_scales_arrays_and_encodes_tables():
+    assert type(data.make_preprocessor(data.Builtin(name="iris").load())).__name__ == "StandardScaler"
+    assert data.make_preprocessor("none") == "passthrough"
+    X = pd.DataFrame({"size": [1.0, np.nan, 3.0, 4.0], "colour": ["red", "blue", np.nan, "red"]})
+    table = data.Dataset("t", X, np.array([0, 1, 0, 1]), "standard", data.Source())
+    out = data.make_preprocessor(table).fit_transform(X)
+    assert out.shape == (4, 3) and np.isfinite(out).all()  # size (imputed, scaled) + one-hot red/blue
+    assert out[2, 1:].tolist() == [0.0, 1.0]  # the missing colour became the most frequent one, red
+
+
+@pytest.mark.parametrize(
+    "name, shape, n_classes",
+    [
+        ("spambase", (4597, 57), 2),
+        ("satimage", (6435, 36), 6),
+        ("magic", (19020, 10), 2),
+        ("letter", (20000, 16), 26),
+        ("penguins", (342, 4), 3),
+        ("mnist5k", (5000, 784), 10),
+    ],
+)
+def test_shipped_sets_load_by_name(name, shape, n_classes):
+    ds = data.Shipped(name=name).load()
+    assert ds.X.shape == shape and ds.X.dtype == np.float64 and np.isfinite(ds.X).all()
+    assert ds.n_classes == n_classes
+    assert ds.digest == data.file_digest(data.SHIPPED_DIR / data.SHIPPED[name])
+    assert all(str(label) == str(label).strip() for label in np.unique(ds.y))  # KEEL's stray spaces are gone
+
+
+def test_shipped_labels_and_mnist_pixels():
+    assert set(data.Shipped(name="penguins").load().y) == {"Adelie", "Chinstrap", "Gentoo"}
+    assert set(data.Shipped(name="magic").load().y) == {"g", "h"}
+    mnist = data.Shipped(name="mnist5k").load()
+    assert mnist.X.min() == 0.0 and mnist.X.max() == 1.0 and mnist.class_counts == {str(d): 500 for d in range(10)}
+
+
+def test_unknown_shipped_name_names_the_choices():
+    with pytest.raises(InvalidParameterError, match="dataset 'spam'.*'spambase'"):
+        data.Shipped(name="spam")
+    with pytest.raises(InvalidParameterError, match="'shipped' parameter"):
+        data.Shipped(name="x", shipped="nope")
+
+
+def test_max_samples_draws_a_stratified_seeded_subsample():
+    full = data.Shipped(name="satimage").load()
+    small = data.Shipped(name="satimage_2k", shipped="satimage", max_samples=2000).load()
+    assert small.X.shape == (2000, 36) and small.name == "satimage_2k"
+    for label, count in full.class_counts.items():
+        assert abs(small.class_counts[label] - count * 2000 / 6435) <= 1
+    again = data.Shipped(name="satimage", max_samples=2000).load()
+    np.testing.assert_array_equal(small.X, again.X)
+    other = data.Shipped(name="satimage", max_samples=2000, random_state=1).load()
+    assert not np.array_equal(small.X, other.X)
+    assert data.Moons(n_samples=100, max_samples=500).load().X.shape == (100, 2)  # fewer rows: all kept
+    with pytest.raises(ValueError, match="'max_samples' parameter"):
+        data.Moons(max_samples=0)
+
+
+def test_class_balance_is_reported():
+    spam = data.Shipped(name="spambase").load()
+    assert spam.class_counts == {"0": 2785, "1": 1812}
+    assert spam.imbalance_ratio == pytest.approx(2785 / 1812)
+    facts = spam.facts()
+    assert facts["dataset.imbalance_ratio"] == str(round(2785 / 1812, 4))
+    assert (
+        facts["dataset.rows"] == "4597" and facts["dataset.classes"] == "2" and facts["dataset.digest"] == spam.digest
+    )
+    assert "dataset.digest" not in data.Builtin(name="iris").load().facts()
