@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable ".[dev]"
 	@touch $(STAMP)
 
-run: install           ## the default sweep (6 datasets x 4 models x 3 seeds), then reports/bench.html and .md
+run: install           ## the default sweep (9 datasets x 4 models x 3 seeds), then reports/bench.html and .md
 	$(BIN)/python -m bench $(ARGS)
 
 quick: install         ## a sweep in seconds: 2 datasets x 4 models x 1 seed
