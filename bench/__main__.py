@@ -157,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sys.argv = [sys.argv[0], *argv]
-    sweep_job()
+    try:
+        sweep_job()
+    except KeyboardInterrupt:
+        print("\ninterrupted: the current run is marked KILLED; the same command resumes the sweep", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -156,6 +156,11 @@ def run(cfg: DictConfig) -> dict[str, float]:
         if cfg.tracking.log_model:
             _log_model(store, run_id, model, X_test[:5])
         store.end_run(run_id)
+    except KeyboardInterrupt:  # Ctrl-C: the run is over, not failed, and the sweep stops
+        store.end_run(run_id, "KILLED")
+        if parent:
+            store.end_run(parent, "KILLED")
+        raise
     except Exception as exc:  # recorded as data; the sweep goes on
         message = one_line(exc)[:500]
         store.log(
