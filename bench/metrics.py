@@ -12,6 +12,20 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+FINAL = (  # the final metrics every run logs, whatever its family
+    "train_accuracy",
+    "test_accuracy",
+    "test_balanced_accuracy",
+    "test_f1_macro",
+    "test_log_loss",
+    "overfit_gap",
+    "fit_time_s",
+    "predict_time_s",
+    "predict_latency_us",
+    "peak_memory_mb",
+    "model_size_bytes",
+)
+MLP_SUMMARIES = ("grad_ratio_first_last", "best_epoch", "epochs_run", "epochs_to_target", "seconds_to_target")
 LATENCY_ROWS = 20  # single-row predictions timed for the per-sample latency
 
 

@@ -46,6 +46,16 @@ def _figure(width: float = 7.0, height: float = 4.0, ncols: int = 1, nrows: int 
     return fig, axes
 
 
+def _panels(n: int, height: float):
+    """A grid of ``n`` panels, three to a row; the unused cells are hidden."""
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = _figure(4.2 * ncols, height * nrows, ncols, nrows)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, list(axes.flat[:n])
+
+
 def to_svg(fig, name: str) -> str:
     """The figure as an ``<svg>`` element: no XML prolog, ids salted with ``name`` so that several figures
     inline in one page never share a clip-path id. Text is drawn as paths, so no label can inject markup."""
@@ -117,18 +127,14 @@ def loss_curves(histories: Mapping[str, pd.DataFrame]) -> str | None:
     shown = [(label, h) for label, h in histories.items() if "loss/train" in h][:MAX_PANELS]
     if not shown:
         return None
-    ncols = min(3, len(shown))
-    nrows = math.ceil(len(shown) / ncols)
-    fig, axes = _figure(4.2 * ncols, 3.0 * nrows, ncols, nrows)
-    for ax, (label, history) in zip(axes.flat, shown, strict=False):
+    fig, axes = _panels(len(shown), 3.0)
+    for ax, (label, history) in zip(axes, shown, strict=False):
         ax.plot(history["epoch"], history["loss/train"], label="train", color="#1f77b4")
         if "loss/val" in history:
             ax.plot(history["epoch"], history["loss/val"], label="validation", color="#d62728")
         ax.set(title=_wrap(label), xlabel="epoch", ylabel="cross-entropy loss")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    for ax in list(axes.flat)[len(shown) :]:
-        ax.axis("off")
     fig.tight_layout()
     return to_svg(fig, "loss")
 
@@ -139,10 +145,8 @@ def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
     shown = [(label, h) for label, h in histories.items() if any(c.startswith("grad_norm/") for c in h)][:MAX_PANELS]
     if not shown:
         return None
-    ncols = min(3, len(shown))
-    nrows = math.ceil(len(shown) / ncols)
-    fig, axes = _figure(4.2 * ncols, 3.2 * nrows, ncols, nrows)
-    for ax, (label, history) in zip(axes.flat, shown, strict=False):
+    fig, axes = _panels(len(shown), 3.2)
+    for ax, (label, history) in zip(axes, shown, strict=False):
         layers = sorted((c for c in history if c.startswith("grad_norm/")), key=lambda c: int(c.rsplit("_", 1)[1]))
         values = np.log10(history[layers].to_numpy(dtype=float).T.clip(min=1e-30))
         image = ax.imshow(
@@ -155,8 +159,6 @@ def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
         )
         ax.set(title=_wrap(label), xlabel="epoch", ylabel="layer (0 = first)", yticks=range(len(layers)))
         fig.colorbar(image, ax=ax, label="log10 gradient norm")
-    for ax in list(axes.flat)[len(shown) :]:
-        ax.axis("off")
     fig.tight_layout()
     return to_svg(fig, "gradients")
 

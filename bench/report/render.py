@@ -16,28 +16,13 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from bench.metrics import FINAL, MLP_SUMMARIES
 from bench.report import plots
 from bench.report.stats import compare, interval95
 
 KEYS = ["dataset", "model"]
 TEXT_COLUMNS = ["run_id", "status", "outcome", "error", "dataset", "model", "family"]
-METRIC_COLUMNS = [
-    "seed",
-    "train_accuracy",
-    "test_accuracy",
-    "test_balanced_accuracy",
-    "test_f1_macro",
-    "test_log_loss",
-    "overfit_gap",
-    "fit_time_s",
-    "predict_time_s",
-    "predict_latency_us",
-    "peak_memory_mb",
-    "model_size_bytes",
-    "grad_ratio_first_last",
-    "best_epoch",
-    "epochs_run",
-]
+METRIC_COLUMNS = ["seed", *FINAL, *MLP_SUMMARIES]
 MLP_PARAMS = {"params.model.activation": "Activation", "params.model.hidden_layer_sizes": "Hidden layers"}
 VANISHING_RATIO = 0.1
 CONTEXT_LABELS = {
