@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.report.table import load_histories, load_runs, report_context
+from bench.report.table import load_histories, load_learning_curves, load_runs, report_context
 
 
 def build_report(
@@ -16,7 +16,9 @@ def build_report(
 
     table = load_runs(uri, experiment, filter_string)
     histories = load_histories(uri, table)
-    return write_reports(table, Path(out_dir), name or experiment, report_context(uri, experiment), histories)
+    curves = load_learning_curves(uri, table)
+    context = report_context(uri, experiment)
+    return write_reports(table, Path(out_dir), name or experiment, context, histories, curves)
 
 
 __all__ = ["build_report", "load_runs"]

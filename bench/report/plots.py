@@ -197,6 +197,32 @@ def ratio_by_depth(ok: pd.DataFrame) -> str | None:
     return to_svg(fig, "ratio_depth")
 
 
+def learning_curves(curves: pd.DataFrame) -> str | None:
+    """Accuracy against the share of the training split used, per dataset: test solid, train dashed. Lines that
+    still rise at 100% say more data would help; a wide train-test gap that closes slowly is overfitting."""
+    if curves.empty:
+        return None
+    datasets = sorted(curves["dataset"].unique())[:MAX_PANELS]
+    palette = colors(curves)
+    fig, axes = _panels(len(datasets), 3.2)
+    for ax, dataset in zip(axes, datasets, strict=False):
+        for (model, split), points in curves[curves["dataset"] == dataset].groupby(["model", "split"]):
+            points = points.sort_values("percent")
+            ax.plot(
+                points["percent"],
+                points["accuracy"],
+                marker="o",
+                color=palette[model],
+                ls="-" if split == "test" else "--",
+                label=f"{model} ({split})",
+            )
+        ax.set(title=_wrap(dataset), xlabel="training data used (%)", ylabel="accuracy")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return to_svg(fig, "learning")
+
+
 def critical_difference(comparison) -> str | None:
     """Average ranks on a line; models joined by a bar are not significantly different (Nemenyi, alpha 0.05)."""
     if not comparison.ok:

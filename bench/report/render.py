@@ -501,7 +501,9 @@ def _statistics_section(ok: pd.DataFrame) -> _Section:
     return section
 
 
-def _display(table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame]) -> list[_Section]:
+def _display(
+    table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame
+) -> list[_Section]:
     sections = build_sections(table)
     summary = _summary_section(sections, context)
     if table.empty:
@@ -515,6 +517,9 @@ def _display(table: pd.DataFrame, context: Mapping[str, str], histories: Mapping
     cost.add_figure("pareto", "Test accuracy against fit time, with the Pareto front", plots.pareto(ok))
     overfit.add_figure("overfit_gap", "Train-test gap per dataset and model", plots.overfit_bars(ok, order))
     overfit.add_figure("mlp_loss", "MLP training and validation loss per epoch", plots.loss_curves(histories))
+    overfit.add_figure(
+        "learning_curves", "Learning curves: accuracy against training data", plots.learning_curves(curves)
+    )
     gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
     gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
     return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, _failure_section(sections)]
@@ -553,6 +558,7 @@ def write_reports(
     name: str,
     context: Mapping[str, str],
     histories: Mapping[str, pd.DataFrame] | None = None,
+    learning_curves: pd.DataFrame | None = None,
 ) -> tuple[Path, Path]:
     """Write ``out_dir/<name>.html`` (self-contained) and ``out_dir/<name>.md`` from the tidy table.
 
@@ -571,6 +577,8 @@ def write_reports(
     histories
         Per-epoch histories (``history.csv`` as DataFrames) of a few MLP runs, keyed by a display label:
         drawn as loss curves and gradient heatmaps.
+    learning_curves
+        Long table (dataset, model, family, split, percent, accuracy) of measured learning curves, if any.
 
     Returns
     -------
@@ -578,7 +586,7 @@ def write_reports(
         Paths of the HTML and the Markdown report.
     """
     context = {k: str(v) for k, v in context.items()}
-    sections = _display(table, context, histories or {})
+    sections = _display(table, context, histories or {}, pd.DataFrame() if learning_curves is None else learning_curves)
     title = "Benchmark report" + (f": {context['experiment']}" if context.get("experiment") else "")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

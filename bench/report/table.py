@@ -94,6 +94,34 @@ def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, p
     return histories
 
 
+def load_learning_curves(uri: str, table: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """Learning curves (``learning_curve/*`` metrics, step = percent of the training split) of up to ``limit``
+    runs, one per model and dataset (lowest seed): two metric-history queries per run, bounded."""
+    import mlflow
+
+    column = "learning_curve/test_accuracy"
+    if table.empty or column not in table:
+        return pd.DataFrame()
+    measured = table[table["status"].eq("FINISHED") & table[column].notna()]
+    chosen = measured.sort_values(["dataset", "model", "seed"]).drop_duplicates(["dataset", "model"]).head(limit)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    rows = []
+    for run in chosen.itertuples():
+        for split in ("train", "test"):
+            for point in client.get_metric_history(run.run_id, f"learning_curve/{split}_accuracy"):
+                rows.append(
+                    {
+                        "dataset": run.dataset,
+                        "model": run.model,
+                        "family": run.family,
+                        "split": split,
+                        "percent": point.step,
+                        "accuracy": point.value,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def _short(value: object) -> str:
     """``[64, 64, 64]`` -> ``3x64``: layer lists of equal widths read as depth x width."""
     text = str(value)

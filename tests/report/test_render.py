@@ -238,3 +238,29 @@ def test_report_name_is_a_safe_file_stem(table: pd.DataFrame, tmp_path: Path) ->
     html, md = write_reports(table, tmp_path, "/Shared/my exp", {})
     assert (html.name, md.name) == ("Shared_my_exp.html", "Shared_my_exp.md")
     assert html.parent == md.parent == tmp_path
+
+
+def test_learning_curves_are_drawn_when_measured(table: pd.DataFrame, tmp_path: Path) -> None:
+    curves = pd.DataFrame(
+        [
+            {
+                "dataset": "iris",
+                "model": m,
+                "family": FAMILY[m],
+                "split": split,
+                "percent": p,
+                "accuracy": 0.5 + p / 250,
+            }
+            for m in ("mlp", "knn")
+            for split in ("train", "test")
+            for p in (10, 50, 100)
+        ]
+    )
+    _, md_path = write_reports(table, tmp_path, "with_curves", CONTEXT, learning_curves=curves)
+    assert (
+        "![Learning curves: accuracy against training data](with_curves_files/learning_curves.svg)"
+        in md_path.read_text()
+    )
+    assert (tmp_path / "with_curves_files" / "learning_curves.svg").read_text().startswith("<svg")
+    _, without = write_reports(table, tmp_path, "without_curves", CONTEXT)
+    assert "learning_curves" not in without.read_text()
