@@ -359,7 +359,7 @@ def mlp_training(sizes: Sizes, peak_1thread: float) -> tuple[Group, Group]:
         results = interleave(cases, sizes.repeats, warmup=data is splits[0], label=f"mlp {data.name}")
         for name, timings in results.items():
             timings.extra["threads"] = thread_counts[name]
-        n_features, n_train = data.X_train.shape
+        n_train, n_features = data.X_train.shape
         params = (n_features + 1) * 128 + 129 * 128 + 129 * data.n_classes
         sklearn_s = min(t.median for name, t in results.items() if name.startswith("sklearn"))
         trainers = {k: v for k, v in results.items() if "diagnostics" not in k}
@@ -877,7 +877,7 @@ def mlp_targets(training: Group, diagnostics: Group, quick: bool) -> list[Target
     accuracy_gap = abs(ours["test_accuracy"] - strongest["test_accuracy"])
     vs_loop = 1 / ours["ratio_vs_baseline"]
     on = f" on {big}" + (" (quick run: smaller set)" if quick else "")
-    each = ", ".join(f"{r['threads']} threads: {r['median_s'] / ours['median_s']:.2f}x" for r in sklearn)
+    each = ", ".join(f"{r['threads']}: {r['median_s'] / ours['median_s']:.2f}x" for r in sklearn)
     targets = [
         Target(
             f"MLP trainer >= 2.0x faster than sklearn's MLPClassifier{on}, test accuracy within 1 point",
@@ -1012,7 +1012,10 @@ def markdown(sizes: Sizes, info: dict[str, Any], groups: list[Group], targets: l
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench perf", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench perf",
+        description="Run the performance benchmarks; write <out>/perf.md and <out>/perf.json.",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller problem sizes, about 3 minutes on 2 cores")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output directory (default: reports)")
     parser.add_argument(
