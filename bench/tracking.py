@@ -121,13 +121,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _retry(call, *args, **kwargs):
-    """Call an MLflow write, retrying while SQLite reports a lock held by a parallel job."""
+TRANSIENT = ("database is locked",)  # SQLite: another job holds the write lock
+# two jobs logging the same dataset at once both try to insert it; the second attempt finds it there
+DATASET_RACE = ("database is locked", "UNIQUE constraint failed: datasets.")
+
+
+def _retry(call, *args, transient: tuple[str, ...] = TRANSIENT, **kwargs):
+    """Call an MLflow write, retrying on errors that parallel jobs cause and time resolves."""
     for attempt in range(10):
         try:
             return call(*args, **kwargs)
         except Exception as exc:
-            if "database is locked" not in str(exc) or attempt == 9:
+            if not any(text in str(exc) for text in transient) or attempt == 9:
                 raise
             time.sleep(0.02 * 2**attempt)
 
@@ -247,7 +252,8 @@ class Store:
         else:
             dataset = mlflow.data.from_numpy(X, origin, y, name, digest)
         context = [InputTag("mlflow.data.context", "train")]
-        _retry(self.client.log_inputs, run_id, [DatasetInput(dataset._to_mlflow_entity(), tags=context)])
+        entity = [DatasetInput(dataset._to_mlflow_entity(), tags=context)]
+        _retry(self.client.log_inputs, run_id, entity, transient=DATASET_RACE)
 
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
         for path, text in files.items():

@@ -81,6 +81,19 @@ def test_retry_waits_out_sqlite_locks_only():
     with pytest.raises(RuntimeError, match="no such table"):
         tracking._retry(broken)
 
+    races = []
+
+    def racing_insert():
+        races.append(1)
+        if len(races) == 1:
+            raise RuntimeError("UNIQUE constraint failed: datasets.experiment_id, datasets.name, datasets.digest")
+        return "linked"
+
+    with pytest.raises(RuntimeError, match="UNIQUE"):
+        tracking._retry(racing_insert)  # not a transient error for every write
+    races.clear()
+    assert tracking._retry(racing_insert, transient=tracking.DATASET_RACE) == "linked" and len(races) == 2
+
 
 def test_reap_marks_only_runs_whose_process_is_gone(store):
     import subprocess
