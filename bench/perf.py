@@ -34,25 +34,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bench.metrics import FINAL, MLP_SUMMARIES
+
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 MIN_REPEATS = 5
 CURVES = ("loss/train", "loss/val", "accuracy/train", "accuracy/val", *(f"grad_norm/layer_{i}" for i in range(3)))
-FINAL_METRICS = (
-    "train_accuracy",
-    "test_accuracy",
-    "test_balanced_accuracy",
-    "test_f1_macro",
-    "test_log_loss",
-    "overfit_gap",
-    "fit_time_s",
-    "predict_time_s",
-    "predict_latency_us",
-    "peak_memory_mb",
-    "model_size_bytes",
-)
-MLP_SUMMARIES = ("grad_ratio_first_last", "best_epoch", "epochs_run")
 
 Case = Callable[[], "dict[str, Any] | None"]
 Template = tuple[str, str, str, dict[str, str]]  # dataset, model, family, params of a real job
@@ -753,7 +741,7 @@ def add_synthetic_runs(uri: str, start: int, stop: int, templates: list[Template
         }
         run_id = store.start_run(f"{dataset}/{model}/seed={tags['bench.seed']}", tags)
         now = int(time.time() * 1000)
-        names = FINAL_METRICS + (MLP_SUMMARIES if is_mlp else ())
+        names = FINAL + (MLP_SUMMARIES if is_mlp else ())
         metrics = [Metric(k, float(v), now, 0) for k, v in zip(names, rng.random(len(names)), strict=True)]
         if is_mlp:
             values = rng.random((30, len(CURVES)))
