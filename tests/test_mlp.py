@@ -162,9 +162,11 @@ def test_dead_units_are_counted():
         first = model.module_[0].linear
         first.weight[:16] = -1.0
         first.bias[:16] = -100.0
-    from bench.mlp.network import activation_stats
+    from bench.mlp.network import activation_stats, captured_activations
 
-    stats = activation_stats(model.module_, torch.as_tensor(X, dtype=torch.float32), "relu")
+    with captured_activations(model.module_) as outputs, torch.no_grad():
+        model.module_(torch.as_tensor(X, dtype=torch.float32))
+    stats = activation_stats(outputs, "relu")
     assert stats["dead_frac/layer_0"] >= 0.5
 
 

@@ -25,7 +25,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
-PROBE_ROWS = 256  # training rows the per-epoch activation probe looks at: cheap even on small data
 TARGET_SHARE = 0.99  # time-to-target: first epoch reaching this share of the best validation accuracy
 
 
@@ -238,19 +237,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
         """Epochs until ``max_epochs``, divergence, or ``patience`` epochs without a better validation loss."""
-        from bench.mlp import network
-
         self.history_, self.diverged_ = [], False
         best_loss, best_state, self.best_epoch_ = math.inf, None, 0
         progress = _Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
-        probe = X[:PROBE_ROWS]
         start = time.perf_counter()
         for epoch in range(1, self.max_epochs + 1):
             record = {"epoch": epoch, **self._run_epoch(X, y, optimizer, generator)}
             if X_val is not None:
                 record.update(self._evaluate(X_val, y_val, "val"))
-            if self.diagnostics:
-                record.update(network.activation_stats(self.module_, probe, self.activation))
             record["time_s"] = time.perf_counter() - start
             self.history_.append(record)
             if progress:
@@ -278,21 +272,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         loop (losses, predictions and gradient norms stay tensors until the epoch ends)."""
         import torch
 
-        from bench.mlp.network import linear_layers
+        from bench.mlp import network
 
         self.module_.train()
         n = len(X)
         batch = n if self.batch_size is None else min(self.batch_size, n)
         order = torch.randperm(n, generator=generator).to(X.device)
         X, y = X[order], y[order]
-        weights = [layer.weight for layer in linear_layers(self.module_)]
+        weights = [layer.weight for layer in network.linear_layers(self.module_)]
         losses, predictions, norms = [], [], []
         starts = range(0, n, batch)
         for i in starts:
             last = i == starts[-1]
             if last and self.diagnostics:
                 before = [w.detach().clone() for w in weights]
-            loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
+            # activation statistics come from the epoch's first mini-batch (always a full one) as the network saw
+            # it in training: no extra forward pass
+            with network.captured_activations(self.module_, enabled=i == 0 and self.diagnostics) as captured:
+                loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
+            if i == 0:
+                activations = captured
             losses.append(loss)
             predictions.append(logits.argmax(1))
             if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
@@ -311,6 +310,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 sizes_w = torch._foreach_norm([w.detach() for w in weights])
                 ratios = (torch.stack(changes) / torch.stack(sizes_w).clamp_min(1e-12)).tolist()
             record.update({f"update_ratio/layer_{i}": r for i, r in enumerate(ratios)})
+            record.update(network.activation_stats(activations, self.activation))
         return record
 
     def _step(self, X, y, optimizer):

@@ -1,9 +1,12 @@
-"""The torch side of the MLP: the network, its initialisation, the update rule and the activation probes.
+"""The torch side of the MLP: the network, its initialisation, the update rule and the activation statistics.
 
 Imported by ``bench.mlp`` only when training starts, so that building and validating estimators stays fast.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn, optim
@@ -90,34 +93,40 @@ def scheduler(name: str, opt: optim.Optimizer, max_epochs: int) -> optim.lr_sche
     return None
 
 
-@torch.no_grad()
-def activation_stats(network: nn.Sequential, X: torch.Tensor, activation: str) -> dict[str, float]:
-    """Per hidden layer, on ``X`` in eval mode: mean and std of the activations, and the share of units that
-    never fire (ReLU family: output <= 0 on every row) or of outputs pinned at a bound (sigmoid, tanh)."""
+@contextmanager
+def captured_activations(network: nn.Sequential, enabled: bool = True) -> Iterator[list[torch.Tensor]]:
+    """Collect each hidden block's activation output (before dropout) from the forward passes run inside the
+    block. Reading them off a training step costs no extra forward pass."""
     outputs: list[torch.Tensor] = []
     hooks = [
-        block.activation.register_forward_hook(lambda _m, _i, out: outputs.append(out))
+        block.activation.register_forward_hook(lambda _m, _i, out: outputs.append(out.detach()))
         for block in network
-        if isinstance(block, Block)
+        if enabled and isinstance(block, Block)
     ]
-    was_training = network.training
-    network.eval()
     try:
-        network(X)
+        yield outputs
     finally:
-        network.train(was_training)
         for hook in hooks:
             hook.remove()
-    columns = []  # per layer: mean, std, and the dead or saturated share; one host transfer at the end
+
+
+@torch.no_grad()
+def activation_stats(outputs: list[torch.Tensor], activation: str) -> dict[str, float]:
+    """Per hidden layer: mean and std of the activations, and the share of units that never fire on these rows
+    (ReLU family: output <= 0 on every row) or of outputs pinned at a bound (sigmoid, tanh)."""
+    values = []  # per layer: mean, std, and the dead or saturated share; one host transfer at the end
     for out in outputs:
         if activation in RELU_FAMILY:
-            share = (out <= 0).all(dim=0).float().mean()
+            share = out.amax(dim=0).le(0).float().mean()
         else:
             low, high = SATURATION[activation]
             share = ((out < low) | (out > high)).float().mean()
-        columns.append(torch.stack([out.mean(), out.std() if out.numel() > 1 else out.new_zeros(()), share]))
+        # population std from the first two moments: torch.std is several times slower on small CPU tensors
+        mean = out.mean()
+        std = (out.square().mean() - mean.square()).clamp_min(0).sqrt()
+        values += [mean, std, share]
     name = "dead_frac" if activation in RELU_FAMILY else "saturated_frac"
     stats: dict[str, float] = {}
-    for i, (mean, std, share) in enumerate(torch.stack(columns).tolist() if columns else []):
+    for i, (mean, std, share) in enumerate(torch.stack(values).view(-1, 3).tolist() if values else []):
         stats.update({f"act_mean/layer_{i}": mean, f"act_std/layer_{i}": std, f"{name}/layer_{i}": share})
     return stats
