@@ -19,7 +19,7 @@ import itertools
 import json
 import os
 import platform
-import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 MIN_REPEATS = 5
+GROUPS = "abcdef"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI
 CURVES = ("loss/train", "loss/val", "accuracy/train", "accuracy/val", *(f"grad_norm/layer_{i}" for i in range(3)))
 
 Case = Callable[[], "dict[str, Any] | None"]
@@ -772,8 +773,10 @@ def report_build(sizes: Sizes, tmp: Path) -> tuple[Group, list[Target]]:
             progress(f"report: generating a store of {n:,} runs")
             db = tmp / f"runs-{n}" / "mlruns.db"
             db.parent.mkdir()
-            if previous is not None:
-                shutil.copy(previous[1], db)
+            if previous is not None:  # SQLite's backup, not a file copy: recent commits may sit in the WAL file
+                source, target = sqlite3.connect(previous[1]), sqlite3.connect(db)
+                with contextlib.closing(source), contextlib.closing(target):
+                    source.backup(target)
             add_synthetic_runs(f"sqlite:///{db}", previous[0] if previous else 0, n, templates, per_sweep)
             stores[n], previous = f"sqlite:///{db}", (n, db)
 
@@ -892,8 +895,9 @@ def mlp_targets(training: Group, diagnostics: Group, quick: bool) -> list[Target
 PROJECT_MODULES = ("bench.data", "bench.experiment", "bench.metrics", "bench.mlp", "bench.tracking", "bench.report")
 
 
-def run(sizes: Sizes, out: Path) -> tuple[Path, Path]:
-    """Run every group at ``sizes`` and write ``<out>/perf.md`` and ``<out>/perf.json``."""
+def run(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
+    """Run the groups named in ``only`` (default: every group) at ``sizes``; write ``<out>/perf.md`` and
+    ``<out>/perf.json``."""
     import importlib
     import pkgutil
 
@@ -919,15 +923,27 @@ def run(sizes: Sizes, out: Path) -> tuple[Path, Path]:
         tmp = Path(scratch)
         for name in ("tracking", "sweep", "report", "cli"):
             (tmp / name).mkdir()
-        peak = step("a0 matmul peak", matmul_peak, sizes)
-        training, diagnostics = step("a, b MLP training", mlp_training, sizes, peak.rows[0]["gflops"])
-        targets += mlp_targets(training, diagnostics, sizes.mode == "quick")
-        tracking, parts, tracking_target = step("c tracking", tracking_overhead, sizes, tmp / "tracking")
-        sweep, sweep_target = step("d sweep throughput", sweep_throughput, sizes, tmp / "sweep")
-        report, report_targets = step("e report (store generation included)", report_build, sizes, tmp / "report")
-        cli, cli_targets = step("f CLI latency", cli_latency, sizes, tmp / "cli")
-        groups += [peak, training, diagnostics, tracking, parts, sweep, report, cli]
-        targets += [tracking_target, sweep_target, *report_targets, *cli_targets]
+        if "a" in only or "b" in only:
+            peak = step("a0 matmul peak", matmul_peak, sizes)
+            training, diagnostics = step("a, b MLP training", mlp_training, sizes, peak.rows[0]["gflops"])
+            groups += [peak, training, diagnostics]
+            targets += mlp_targets(training, diagnostics, sizes.mode == "quick")
+        if "c" in only:
+            tracking, parts, tracking_target = step("c tracking", tracking_overhead, sizes, tmp / "tracking")
+            groups += [tracking, parts]
+            targets.append(tracking_target)
+        if "d" in only:
+            sweep, sweep_target = step("d sweep throughput", sweep_throughput, sizes, tmp / "sweep")
+            groups.append(sweep)
+            targets.append(sweep_target)
+        if "e" in only:
+            report, report_targets = step("e report (store generation included)", report_build, sizes, tmp / "report")
+            groups.append(report)
+            targets += report_targets
+        if "f" in only:
+            cli, cli_targets = step("f CLI latency", cli_latency, sizes, tmp / "cli")
+            groups.append(cli)
+            targets += cli_targets
     info["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     info["wall_s_per_group"] = ", ".join(f"{name}: {seconds:.0f}" for name, seconds in steps.items())
     wall = time.perf_counter() - started
@@ -1009,7 +1025,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--repeats", type=int, default=MIN_REPEATS, help=f"repeats per figure, at least {MIN_REPEATS} (default)"
     )
+    parser.add_argument(
+        "--only", default=GROUPS, metavar="LETTERS", help=f"the groups to run, e.g. 'cd' (default: {GROUPS})"
+    )
     args = parser.parse_args(argv)
+    if unknown := sorted(set(args.only) - set(GROUPS)):
+        parser.error(f"unknown group(s) {', '.join(map(repr, unknown))} in --only {args.only!r}; choose from: {GROUPS}")
     if args.repeats < MIN_REPEATS:
         parser.error(f"--repeats must be at least {MIN_REPEATS}; got {args.repeats}")
     return args
@@ -1018,6 +1039,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     sizes = replace(QUICK if args.quick else FULL, repeats=args.repeats)
-    md_path, json_path = run(sizes, args.out)
+    md_path, json_path = run(sizes, args.out, args.only)
     print(f"perf: {md_path}\n      {json_path}")
     return 0

@@ -6,6 +6,7 @@ other launchers log the same way. Values are written in batches: on SQLite each 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -137,6 +138,19 @@ def _retry(call, *args, transient: tuple[str, ...] = TRANSIENT, **kwargs):
             time.sleep(0.02 * 2**attempt)
 
 
+def write_ahead_log(db: Path) -> None:
+    """Put the SQLite file in WAL mode (it stays in it): a commit then appends to the log instead of rewriting
+    pages through a rollback journal, which halves the cost of logging a run, and readers no longer block the
+    writer of parallel jobs. Best effort: a file another process holds locked keeps its mode this time."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=1)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error:
+        pass
+
+
 class Store:
     """One MLflow experiment in one tracking store, created (and migrated) on first use."""
 
@@ -148,6 +162,7 @@ class Store:
         self.uri, self.experiment = uri, experiment
         if (db := sqlite_path(uri)) is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
+            write_ahead_log(db)
         self.client = MlflowClient(tracking_uri=uri)
         self.experiment_id = self._experiment_id()
 
@@ -256,8 +271,14 @@ class Store:
         _retry(self.client.log_inputs, run_id, entity, transient=DATASET_RACE)
 
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
-        for path, text in files.items():
-            _retry(self.client.log_text, run_id, text, path)
+        """Text files as the run's artifacts, in one upload."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            for path, text in files.items():
+                (Path(folder) / path).parent.mkdir(parents=True, exist_ok=True)
+                (Path(folder) / path).write_text(text, encoding="utf-8")
+            _retry(self.client.log_artifacts, run_id, folder)
 
     def end_run(self, run_id: str, status: str = "FINISHED") -> None:
         _retry(self.client.set_terminated, run_id, status)

@@ -117,6 +117,16 @@ def test_fewer_than_five_repeats_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert "--repeats must be at least 5" in capsys.readouterr().err
 
 
+def test_only_selects_groups_and_rejects_unknown_letters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        perf.parse_args(["--only", "cx"])
+    assert exit_info.value.code == 2 and "unknown group(s) 'x'" in capsys.readouterr().err
+    tiny = replace(perf.QUICK, report_sizes=(5, 10))
+    _, json_path = perf.run(tiny, tmp_path, only="e")
+    data = json.loads(json_path.read_text())
+    assert set(data["groups"]) == {"e"} and [r["runs"] for r in data["groups"]["e"]["rows"]] == [5, 10]
+
+
 def test_count_queries_counts_statements() -> None:
     from sqlalchemy import create_engine, text
 

@@ -37,6 +37,23 @@ def test_store_creates_experiment_once_with_artifacts_beside_the_db(tmp_path, st
     assert location == (tmp_path / "mlartifacts" / "exp").as_uri()
 
 
+def test_sqlite_store_uses_write_ahead_log_and_text_files_land_as_artifacts(tmp_path, store):
+    import sqlite3
+
+    mode = sqlite3.connect(tmp_path / "mlruns.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    run_id = store.start_run("r", {})
+    store.log_texts(run_id, {"config.yaml": "a: 1\n", "sub/history.csv": "epoch\n1\n"})
+    listed = {f.path for f in store.client.list_artifacts(run_id)} | {
+        f.path for f in store.client.list_artifacts(run_id, "sub")
+    }
+    assert listed >= {"config.yaml", "sub/history.csv"}
+    assert (
+        store.client.download_artifacts(run_id, "config.yaml", str(tmp_path))
+        and (tmp_path / "config.yaml").read_text() == "a: 1\n"
+    )
+
+
 def test_log_batches_beyond_mlflow_limits(store):
     run_id = store.start_run("r", {"bench.run_key": "k"})
     curves = [
