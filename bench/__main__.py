@@ -60,14 +60,10 @@ def preflight(argv: list[str]) -> int:
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
     _check_choices(overrides)
 
-    from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
     from bench.tracking import check_reachable
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
-        try:
-            primary = compose("config", fixed, return_hydra_config=True)
-        except Exception as exc:
-            raise UsageError(one_line(exc)) from exc
+        primary = _compose(compose, fixed, hydra=True)
         try:
             check_reachable(str(primary.tracking.uri))
         except ValueError as exc:
@@ -79,20 +75,66 @@ def preflight(argv: list[str]) -> int:
             combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + argv)
             _check_choices(combined)
             jobs = BasicSweeper.split_arguments(combined, None)[0]
-        checked: set[tuple[str, ...]] = set()
-        for job in jobs:
-            # seeds never change whether a config is valid; compose each other combination once
-            signature = tuple(sorted(o for o in job if not o.startswith("seed=")))
-            if signature in checked:
-                continue
-            checked.add(signature)
+        # a valid seed never changes whether a config is valid: compose each other combination once
+        unique = {tuple(sorted(o for o in job if not _plain_seed(o))): job for job in jobs}
+        composed = []
+        for job in unique.values():
+            _check_types(job, lambda groups: _compose(compose, groups))  # cheap: before scikit-learn loads
+            composed.append((job, _compose(compose, list(job))))
+
+        from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
+
+        for job, cfg in composed:
             try:
-                check(compose("config", list(job)))
+                check(cfg)
             except ConfigError as exc:
                 raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
             except Exception as exc:
                 raise UsageError(f"{one_line(exc)} (job: {' '.join(job)})") from exc
     return len(jobs)
+
+
+def _plain_seed(override: str) -> bool:
+    return override.startswith("seed=") and override[len("seed=") :].isdigit()
+
+
+def _compose(compose, overrides: list[str], hydra: bool = False):
+    try:
+        return compose("config", list(overrides), return_hydra_config=hydra)
+    except Exception as exc:
+        from bench.experiment import one_line
+
+        raise UsageError(f"{one_line(exc)} (overrides: {' '.join(overrides)})") from exc
+
+
+def _check_types(job: tuple[str, ...], compose_groups) -> None:
+    """``model.lr=abc`` -> one line naming the value, checked against the type of the key's default: a number
+    where the config has a number, true/false where it has a bool. Finer checks (ranges, choices) are the
+    estimators' and sources' own, once scikit-learn is loaded."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    overrides = OverridesParser.create().parse_overrides(list(job))
+    groups = [o.input_line for o in overrides if (CONFIG_DIR / o.key_or_group).is_dir()]
+    defaults = None
+    for override in overrides:
+        key = override.key_or_group
+        if (CONFIG_DIR / key).is_dir() or override.is_delete():
+            continue
+        defaults = defaults if defaults is not None else compose_groups(groups)
+        default, value = OmegaConf.select(defaults, key, default=None), override.value()
+        if default is None or value is None:
+            continue
+        if isinstance(default, bool):
+            wrong, expected = not isinstance(value, bool), "true or false"
+        elif isinstance(default, (int, float)):
+            wrong, expected = isinstance(value, (bool, str)), "a number"
+        else:
+            continue
+        if wrong:
+            where = f"(job: {' '.join(job)})"
+            shown = str(default).lower() if isinstance(default, bool) else repr(default)
+            raise UsageError(f"{key}={value!r}: expected {expected} like its default {shown} {where}")
 
 
 def _check_choices(overrides) -> None:
