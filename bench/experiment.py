@@ -224,6 +224,6 @@ def _swept() -> str:
 
     if not HydraConfig.initialized():
         return ""
-    fixed = ("dataset=", "model=", "seed=", "experiment=", "tracking.", "report.", "hydra")
+    fixed = ("dataset=", "model=", "seed=", "experiment=", "tracking.", "report.", "rerun=", "hydra")
     extra = [o.removeprefix("model.") for o in HydraConfig.get().overrides.task if not o.startswith(fixed)]
     return " ".join(extra) + "  " if extra else ""

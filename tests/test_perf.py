@@ -163,6 +163,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
             assert len(row["repeats"]) == (1 if group is data["groups"]["d"] else 2)
+    assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
     assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
     assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
     assert all(r["queries"] > 0 for r in data["groups"]["e"]["rows"])
