@@ -60,16 +60,19 @@ def preflight(argv: list[str]) -> int:
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
     _check_choices(overrides)
 
-    from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
-    from bench.tracking import check_reachable
+    from bench.experiment import ConfigError, check, check_data  # imports scikit-learn: after the cheap checks
+    from bench.tracking import check_reachable, check_store, resolve_uri
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
         try:
             primary = compose("config", fixed, return_hydra_config=True)
         except Exception as exc:
-            raise UsageError(one_line(exc)) from exc
+            raise UsageError(_compose_error(exc)) from exc
         try:
             check_reachable(str(primary.tracking.uri))
+            check_store(resolve_uri(str(primary.tracking.uri)))
+            if primary.report.enabled:
+                check_out_dir(Path(str(primary.report.out_dir)), "report.out_dir")
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
         if primary.hydra.mode == RunMode.RUN:
@@ -80,6 +83,7 @@ def preflight(argv: list[str]) -> int:
             _check_choices(combined)
             jobs = BasicSweeper.split_arguments(combined, None)[0]
         checked: set[tuple[str, ...]] = set()
+        files_read: set[str] = set()
         for job in jobs:
             # seeds never change whether a config is valid; compose each other combination once
             signature = tuple(sorted(o for o in job if not o.startswith("seed=")))
@@ -87,12 +91,42 @@ def preflight(argv: list[str]) -> int:
                 continue
             checked.add(signature)
             try:
-                check(compose("config", list(job)))
+                cfg = compose("config", list(job))
+                check(cfg)
+                check_data(cfg.dataset, files_read)
             except ConfigError as exc:
                 raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
             except Exception as exc:
-                raise UsageError(f"{one_line(exc)} (job: {' '.join(job)})") from exc
+                raise UsageError(f"{_compose_error(exc)} (job: {' '.join(job)})") from exc
     return len(jobs)
+
+
+def _compose_error(exc: Exception) -> str:
+    """Hydra's "Key 'n_neighbour' is not in struct" becomes a line naming the key and the keys that exist there."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    from bench.experiment import one_line
+
+    cause, key = exc.__cause__, getattr(exc.__cause__, "full_key", None)
+    node = getattr(cause, "parent_node", None)
+    if not isinstance(cause, ConfigAttributeError | ConfigKeyError) or not key or node is None:
+        return one_line(exc)
+    prefix = key.rpartition(".")[0]
+    keys = [f"{prefix}.{k}" if prefix else str(k) for k in node if not str(k).startswith(("_", "hydra"))]
+    # dataset and model keys are constructor arguments: an optional one (max_samples) may be added with a +
+    hint = f" (or add it: +{key}=...)" if prefix in ("dataset", "model") else ""
+    return f"unknown key {key!r}; choose from: {', '.join(keys)}{hint}"
+
+
+def check_out_dir(path: Path, what: str) -> None:
+    """A directory that reports can be written into, or can be created: checked before hours of training."""
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"{what} {str(path)!r} cannot be created: {str(existing)!r} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {str(path)!r} is not writable: no write permission on {str(existing)!r}")
 
 
 def _check_choices(overrides) -> None:
@@ -110,7 +144,7 @@ def _check_choices(overrides) -> None:
 
 
 def report_main(argv: list[str]) -> int:
-    from bench.tracking import check_reachable, resolve_uri
+    from bench.tracking import check_reachable, check_store, resolve_uri
 
     parser = argparse.ArgumentParser(
         prog="python -m bench report", description="Write HTML and Markdown reports for an MLflow experiment."
@@ -133,6 +167,8 @@ def report_main(argv: list[str]) -> int:
 
     try:
         check_reachable(uri)
+        check_store(uri)
+        check_out_dir(args.out, "--out")
         html, md = build_report(uri, args.experiment, args.out, args.filter, args.name)
     except (ValueError, OSError) as exc:
         from bench.experiment import one_line

@@ -70,6 +70,18 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError(one_line(exc)) from exc
 
 
+def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
+    """Read a user's file once before the sweep starts, so that an empty, unreadable or one-class file stops the
+    command with one line instead of failing every job that uses it. ``seen`` holds the files already read."""
+    source = build_source(dataset_cfg)
+    if isinstance(source, datasets.File) and repr(source) not in seen:
+        seen.add(repr(source))
+        try:
+            source.load()
+        except Exception as exc:
+            raise ConfigError(one_line(exc)) from exc
+
+
 def one_line(exc: BaseException) -> str:
     """The first line of an exception and of its causes: what a user needs, without the traceback."""
     parts = []

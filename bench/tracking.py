@@ -65,6 +65,27 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
         raise ValueError(f"cannot reach the MLflow tracking server at {redact(uri)}: {reason}") from None
 
 
+def check_store(uri: str) -> None:
+    """An existing SQLite store must be a sound database: one line instead of MLflow's traceback, and the file is
+    opened read-only, so a damaged store is left as it was for recovery."""
+    import sqlite3
+    from contextlib import closing
+
+    db = sqlite_path(uri)
+    if db is None or not db.exists():
+        return
+    try:
+        with closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=30)) as connection:
+            problem = connection.execute("pragma quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        problem = str(exc)
+    if problem != "ok":
+        raise ValueError(
+            f"tracking store {str(db)!r} is not a readable SQLite database ({problem}); "
+            f"move it aside or choose another tracking.uri"
+        )
+
+
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
 
@@ -306,16 +327,20 @@ class SweepCallback(Callback):
         print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed")
         for run in failed:
             print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
+        unwritten = False
         if config.report.enabled:
             from bench.report import build_report
 
-            html, md = build_report(
-                self.store.uri, self.store.experiment, Path(config.hydra.runtime.cwd) / config.report.out_dir
-            )
-            print(f"reports: {html}\n         {md}")
+            out = Path(config.hydra.runtime.cwd) / config.report.out_dir
+            try:
+                html, md = build_report(self.store.uri, self.store.experiment, out)
+                print(f"reports: {html}\n         {md}")
+            except OSError as exc:  # the runs are recorded; `python -m bench report --out DIR` writes them later
+                unwritten = True
+                print(f"error: cannot write the reports to {str(out)!r}: {exc.strerror or exc}", flush=True)
         print(f"store:   {redact(self.store.uri)}")
         print(f"compare: {ui_command(redact(self.store.uri))}")
-        if failed:
+        if failed or unwritten:
             raise SystemExit(1)
 
 
