@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import time
@@ -312,6 +313,8 @@ class SweepCallback(Callback):
         self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
         os.environ[PARENT_ENV] = self.parent
         total = os.environ.get(TOTAL_ENV, "?")
+        carry_environment(config, {PARENT_ENV: self.parent, TOTAL_ENV: total})
+        fit_ray_launcher(config)
         print(
             f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {redact(self.store.uri)}",
             flush=True,
@@ -342,6 +345,45 @@ class SweepCallback(Callback):
         print(f"compare: {ui_command(redact(self.store.uri))}")
         if failed or unwritten:
             raise SystemExit(1)
+
+
+def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
+    """Give every job of the sweep these environment variables (and ``MLFLOW_TRACKING_URI`` where it is set).
+
+    Jobs that Ray or SLURM start on other machines do not inherit this process's environment, but every launcher
+    runs its jobs through Hydra's ``run_job``, which sets ``hydra.job.env_set`` around the job; each job's config
+    is composed from the sweep's Hydra overrides, so the values travel as overrides of that key.
+    """
+    from omegaconf import read_write
+
+    carried = dict(env)
+    if uri := os.environ.get("MLFLOW_TRACKING_URI"):
+        carried["MLFLOW_TRACKING_URI"] = uri
+    overrides = [f"++hydra.job.env_set.{key}='{_quoted(value)}'" for key, value in carried.items()]
+    with read_write(config.hydra):
+        config.hydra.overrides.hydra = [*config.hydra.overrides.hydra, *overrides]
+
+
+def fit_ray_launcher(config: DictConfig) -> None:
+    """hydra-ray-launcher passes a default ``object_store_memory`` to ``ray.init``, which Ray refuses when it
+    connects to a running cluster (``hydra.launcher.ray.init.address=HOST:PORT``): there the cluster's own
+    setting applies, so the default is set to null before the launcher is built from this config."""
+    from omegaconf import open_dict, read_write
+
+    launcher = config.hydra.get("launcher") or {}
+    if not str(launcher.get("_target_", "")).endswith("RayLauncher"):
+        return
+    init = launcher.ray.init
+    if init.get("address") and "object_store_memory" not in init:
+        with read_write(init), open_dict(init):
+            init.object_store_memory = None
+
+
+def _quoted(value: str) -> str:
+    """A value for a single-quoted Hydra override string: there a backslash escapes only a quote, or another
+    backslash in a run of them before a quote or the closing quote."""
+    value = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", str(value))
+    return re.sub(r"(\\+)$", lambda m: m.group(1) * 2, value)
 
 
 def ui_command(uri: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -100,3 +101,13 @@ def mlflow_server(tmp_path_factory) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+def require(*modules: str) -> None:
+    """Skip when the extra is not installed; under ``BENCH_CLUSTER_TESTS=1`` (``make test-cluster``) fail."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not importable: install the extra (make test-cluster)"
+        if os.environ.get("BENCH_CLUSTER_TESTS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
