@@ -152,7 +152,10 @@ def run(cfg: DictConfig) -> dict[str, float]:
             outcome_tags["bench.diverged_epoch"] = str(estimator.n_epochs_)
         labels = model.classes_
         files = {
-            "config.yaml": OmegaConf.to_yaml(job),
+            # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
+            "config.yaml": OmegaConf.to_yaml(
+                {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
+            ),
             "confusion_matrix.csv": pd.DataFrame(
                 confusion_matrix(y_test, test_pred, labels=labels), index=labels, columns=labels
             ).to_csv(index_label="true\\predicted"),

@@ -53,11 +53,21 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
     """For a tracking server, fail in seconds with one line instead of MLflow's minutes of retries."""
     if not uri.startswith(("http://", "https://")):
         return
+    import base64
     import urllib.error
     import urllib.request
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
+    # urllib takes ``user:password@`` for part of the host name: the credentials go in a header instead
+    parts = urlsplit(uri)
+    request = urllib.request.Request(
+        f"{urlunsplit(parts._replace(netloc=parts.netloc.rpartition('@')[2])).rstrip('/')}/health"
+    )
+    if parts.username is not None:
+        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        request.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
     try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+        with urllib.request.urlopen(request, timeout=timeout):
             return
     except urllib.error.HTTPError:
         return  # it answers; authentication or routing is MLflow's to report
@@ -168,6 +178,9 @@ class Store:
         for noisy in ("alembic", "mlflow.store.db.utils"):  # schema creation and migrations log at INFO
             logging.getLogger(noisy).setLevel(logging.WARNING)
         self.uri, self.experiment = uri, experiment
+        # MLflow prints "View run ... at: <tracking URI>" for each run that ends on a server, password included;
+        # bench prints its own line per job and the redacted URI once per sweep
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         if (db := sqlite_path(uri)) is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
         self.client = MlflowClient(tracking_uri=uri)

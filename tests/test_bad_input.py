@@ -27,7 +27,8 @@ FILES: dict[str, bytes] = {
     "one_class.csv": b"a,b,y\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n",
     "good.csv": b"a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,z\n",
     "text_in_numbers.csv": b"a,b,y\n1,2,x\nabc,4,z\n5,6,x\n7,8,z\n",
-    "model.pkl": b"\x80\x04K\x01.",  # a pickle: never loaded, whatever it holds
+    "model.pkl": b"\x80\x04K\x01.",  # pickles: never loaded, whatever they hold
+    "model.joblib": b"\x80\x04K\x01.",
     "not_a_dir": b"a file where a directory should be\n",
 }
 
@@ -91,6 +92,11 @@ CASES = [
         "file-pickle",
         ["dataset=file", "dataset.path=model.pkl", "dataset.target=y"],
         "'model.pkl' has an unknown format; name it with one of: .csv, .csv.gz, .tsv, .parquet, .pq",
+    ),
+    (
+        "file-joblib",
+        ["dataset=file", "dataset.path=model.joblib", "dataset.target=y"],
+        "'model.joblib' has an unknown format; name it with one of: .csv",
     ),
     (
         "report-dir-unwritable",
