@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CLUSTER_VENV ?= .venv-ray
 
-.PHONY: install run quick report test test-fast lint ui lock clean
+.PHONY: install run quick report test test-fast test-cluster lint ui lock clean
 
 install: $(STAMP)
 
@@ -30,6 +31,15 @@ test: install          ## the whole test suite, end-to-end tests included
 test-fast: install     ## unit tests only
 	$(BIN)/python -m pytest -m "not slow" $(ARGS)
 
+# The ray extra holds joblib below 1.6 (hydra-ray-launcher needs cloudpickle<3), so it gets an environment of its own
+$(CLUSTER_VENV)/.installed: pyproject.toml requirements-ray.lock
+	$(PYTHON) -m venv $(CLUSTER_VENV)
+	$(CLUSTER_VENV)/bin/python -m pip install --quiet --constraint requirements-ray.lock --editable ".[dev,ray,slurm]"
+	@touch $@
+
+test-cluster: $(CLUSTER_VENV)/.installed  ## the Ray and submitit (SLURM) launcher tests: a local Ray head, a local mlflow server
+	BENCH_CLUSTER_TESTS=1 $(CLUSTER_VENV)/bin/python -m pytest tests/test_ray.py tests/test_submitit.py $(ARGS)
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
@@ -43,4 +53,4 @@ lock:                  ## re-pin requirements.lock from a fresh resolve of pypro
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) multirun outputs .pytest_cache
+	rm -rf $(VENV) $(CLUSTER_VENV) multirun outputs .pytest_cache

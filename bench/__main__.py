@@ -60,12 +60,15 @@ def preflight(argv: list[str]) -> int:
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
     _check_choices(overrides)
 
-    from bench.tracking import check_reachable
+    from bench.tracking import check_reachable, check_store, resolve_uri
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
         primary = _compose(compose, fixed, hydra=True)
         try:
             check_reachable(str(primary.tracking.uri))
+            check_store(resolve_uri(str(primary.tracking.uri)))
+            if primary.report.enabled:
+                check_out_dir(Path(str(primary.report.out_dir)), "report.out_dir")
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
         if primary.hydra.mode == RunMode.RUN:
@@ -80,17 +83,19 @@ def preflight(argv: list[str]) -> int:
         composed = []
         for job in unique.values():
             _check_types(job, lambda groups: _compose(compose, groups))  # cheap: before scikit-learn loads
-            composed.append((job, _compose(compose, list(job))))
+            composed.append((job, _compose(compose, list(job), job=True)))
 
-        from bench.experiment import ConfigError, check, one_line  # imports scikit-learn: after the cheap checks
+        from bench.experiment import ConfigError, check, check_data  # imports scikit-learn: after the cheap checks
 
+        files_read: set[str] = set()
         for job, cfg in composed:
             try:
                 check(cfg)
+                check_data(cfg.dataset, files_read)
             except ConfigError as exc:
                 raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
             except Exception as exc:
-                raise UsageError(f"{one_line(exc)} (job: {' '.join(job)})") from exc
+                raise UsageError(f"{_compose_error(exc)} (job: {' '.join(job)})") from exc
     return len(jobs)
 
 
@@ -98,13 +103,11 @@ def _plain_seed(override: str) -> bool:
     return override.startswith("seed=") and override[len("seed=") :].isdigit()
 
 
-def _compose(compose, overrides: list[str], hydra: bool = False):
+def _compose(compose, overrides: list[str], hydra: bool = False, job: bool = False):
     try:
         return compose("config", list(overrides), return_hydra_config=hydra)
     except Exception as exc:
-        from bench.experiment import one_line
-
-        raise UsageError(f"{one_line(exc)} (overrides: {' '.join(overrides)})") from exc
+        raise UsageError(_compose_error(exc) + (f" (job: {' '.join(overrides)})" if job else "")) from exc
 
 
 def _check_types(job: tuple[str, ...], compose_groups) -> None:
@@ -137,6 +140,34 @@ def _check_types(job: tuple[str, ...], compose_groups) -> None:
             raise UsageError(f"{key}={value!r}: expected {expected} like its default {shown} {where}")
 
 
+def _compose_error(exc: Exception) -> str:
+    """Hydra's "Key 'n_neighbour' is not in struct" becomes a line naming the key and the keys that exist there."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    from bench.experiment import one_line
+
+    cause, key = exc.__cause__, getattr(exc.__cause__, "full_key", None)
+    node = getattr(cause, "parent_node", None)
+    if not isinstance(cause, ConfigAttributeError | ConfigKeyError) or not key or node is None:
+        return one_line(exc)
+    prefix = key.rpartition(".")[0]
+    keys = [f"{prefix}.{k}" if prefix else str(k) for k in node if not str(k).startswith(("_", "hydra"))]
+    # dataset and model keys are constructor arguments: an optional one (max_samples) may be added with a +
+    hint = f" (or add it: +{key}=...)" if prefix in ("dataset", "model") else ""
+    return f"unknown key {key!r}; choose from: {', '.join(keys)}{hint}"
+
+
+def check_out_dir(path: Path, what: str) -> None:
+    """A directory that reports can be written into, or can be created: checked before hours of training."""
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"{what} {str(path)!r} cannot be created: {str(existing)!r} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {str(path)!r} is not writable: no write permission on {str(existing)!r}")
+
+
 def _check_choices(overrides) -> None:
     """``dataset=digitz`` -> 'unknown dataset 'digitz'; choose from: ...', before Hydra's longer message."""
     for override in overrides:
@@ -152,7 +183,7 @@ def _check_choices(overrides) -> None:
 
 
 def report_main(argv: list[str]) -> int:
-    from bench.tracking import check_reachable, resolve_uri
+    from bench.tracking import check_reachable, check_store, resolve_uri
 
     parser = argparse.ArgumentParser(
         prog="python -m bench report", description="Write HTML and Markdown reports for an MLflow experiment."
@@ -175,6 +206,8 @@ def report_main(argv: list[str]) -> int:
 
     try:
         check_reachable(uri)
+        check_store(uri)
+        check_out_dir(args.out, "--out")
         html, md = build_report(uri, args.experiment, args.out, args.filter, args.name)
     except (ValueError, OSError) as exc:
         from bench.experiment import one_line

@@ -70,6 +70,18 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError(one_line(exc)) from exc
 
 
+def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
+    """Read a user's file once before the sweep starts, so that an empty, unreadable or one-class file stops the
+    command with one line instead of failing every job that uses it. ``seen`` holds the files already read."""
+    source = build_source(dataset_cfg)
+    if isinstance(source, datasets.File) and repr(source) not in seen:
+        seen.add(repr(source))
+        try:
+            source.load()
+        except Exception as exc:
+            raise ConfigError(one_line(exc)) from exc
+
+
 def one_line(exc: BaseException) -> str:
     """The first line of an exception and of its causes: what a user needs, without the traceback."""
     parts = []
@@ -140,7 +152,10 @@ def run(cfg: DictConfig) -> dict[str, float]:
             outcome_tags["bench.diverged_epoch"] = str(estimator.n_epochs_)
         labels = model.classes_
         files = {
-            "config.yaml": OmegaConf.to_yaml(job),
+            # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
+            "config.yaml": OmegaConf.to_yaml(
+                {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
+            ),
             "confusion_matrix.csv": pd.DataFrame(
                 confusion_matrix(y_test, test_pred, labels=labels), index=labels, columns=labels
             ).to_csv(index_label="true\\predicted"),

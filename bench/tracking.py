@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import time
@@ -53,17 +54,48 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
     """For a tracking server, fail in seconds with one line instead of MLflow's minutes of retries."""
     if not uri.startswith(("http://", "https://")):
         return
+    import base64
     import urllib.error
     import urllib.request
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
+    # urllib takes ``user:password@`` for part of the host name: the credentials go in a header instead
+    parts = urlsplit(uri)
+    request = urllib.request.Request(
+        f"{urlunsplit(parts._replace(netloc=parts.netloc.rpartition('@')[2])).rstrip('/')}/health"
+    )
+    if parts.username is not None:
+        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        request.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
     try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+        with urllib.request.urlopen(request, timeout=timeout):
             return
     except urllib.error.HTTPError:
         return  # it answers; authentication or routing is MLflow's to report
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ValueError(f"cannot reach the MLflow tracking server at {redact(uri)}: {reason}") from None
+
+
+def check_store(uri: str) -> None:
+    """An existing SQLite store must be a sound database: one line instead of MLflow's traceback, and the file is
+    opened read-only, so a damaged store is left as it was for recovery."""
+    import sqlite3
+    from contextlib import closing
+
+    db = sqlite_path(uri)
+    if db is None or not db.exists():
+        return
+    try:
+        with closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=30)) as connection:
+            problem = connection.execute("pragma quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        problem = str(exc)
+    if problem != "ok":
+        raise ValueError(
+            f"tracking store {str(db)!r} is not a readable SQLite database ({problem}); "
+            f"move it aside or choose another tracking.uri"
+        )
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -160,6 +192,9 @@ class Store:
         for noisy in ("alembic", "mlflow.store.db.utils"):  # schema creation and migrations log at INFO
             logging.getLogger(noisy).setLevel(logging.WARNING)
         self.uri, self.experiment = uri, experiment
+        # MLflow prints "View run ... at: <tracking URI>" for each run that ends on a server, password included;
+        # bench prints its own line per job and the redacted URI once per sweep
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         if (db := sqlite_path(uri)) is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
             write_ahead_log(db)
@@ -312,6 +347,8 @@ class SweepCallback(Callback):
         self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
         os.environ[PARENT_ENV] = self.parent
         total = os.environ.get(TOTAL_ENV, "?")
+        carry_environment(config, {PARENT_ENV: self.parent, TOTAL_ENV: total})
+        fit_ray_launcher(config)
         print(
             f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {redact(self.store.uri)}",
             flush=True,
@@ -327,17 +364,60 @@ class SweepCallback(Callback):
         print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed")
         for run in failed:
             print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
+        unwritten = False
         if config.report.enabled:
             from bench.report import build_report
 
-            html, md = build_report(
-                self.store.uri, self.store.experiment, Path(config.hydra.runtime.cwd) / config.report.out_dir
-            )
-            print(f"reports: {html}\n         {md}")
+            out = Path(config.hydra.runtime.cwd) / config.report.out_dir
+            try:
+                html, md = build_report(self.store.uri, self.store.experiment, out)
+                print(f"reports: {html}\n         {md}")
+            except OSError as exc:  # the runs are recorded; `python -m bench report --out DIR` writes them later
+                unwritten = True
+                print(f"error: cannot write the reports to {str(out)!r}: {exc.strerror or exc}", flush=True)
         print(f"store:   {redact(self.store.uri)}")
         print(f"compare: {ui_command(redact(self.store.uri))}")
-        if failed:
+        if failed or unwritten:
             raise SystemExit(1)
+
+
+def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
+    """Give every job of the sweep these environment variables (and ``MLFLOW_TRACKING_URI`` where it is set).
+
+    Jobs that Ray or SLURM start on other machines do not inherit this process's environment, but every launcher
+    runs its jobs through Hydra's ``run_job``, which sets ``hydra.job.env_set`` around the job; each job's config
+    is composed from the sweep's Hydra overrides, so the values travel as overrides of that key.
+    """
+    from omegaconf import read_write
+
+    carried = dict(env)
+    if uri := os.environ.get("MLFLOW_TRACKING_URI"):
+        carried["MLFLOW_TRACKING_URI"] = uri
+    overrides = [f"++hydra.job.env_set.{key}='{_quoted(value)}'" for key, value in carried.items()]
+    with read_write(config.hydra):
+        config.hydra.overrides.hydra = [*config.hydra.overrides.hydra, *overrides]
+
+
+def fit_ray_launcher(config: DictConfig) -> None:
+    """hydra-ray-launcher passes a default ``object_store_memory`` to ``ray.init``, which Ray refuses when it
+    connects to a running cluster (``hydra.launcher.ray.init.address=HOST:PORT``): there the cluster's own
+    setting applies, so the default is set to null before the launcher is built from this config."""
+    from omegaconf import open_dict, read_write
+
+    launcher = config.hydra.get("launcher") or {}
+    if not str(launcher.get("_target_", "")).endswith("RayLauncher"):
+        return
+    init = launcher.ray.init
+    if init.get("address") and "object_store_memory" not in init:
+        with read_write(init), open_dict(init):
+            init.object_store_memory = None
+
+
+def _quoted(value: str) -> str:
+    """A value for a single-quoted Hydra override string: there a backslash escapes only a quote, or another
+    backslash in a run of them before a quote or the closing quote."""
+    value = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", str(value))
+    return re.sub(r"(\\+)$", lambda m: m.group(1) * 2, value)
 
 
 def ui_command(uri: str) -> str:

@@ -1,67 +1,16 @@
 """A shared tracking server: a real ``mlflow server`` on 127.0.0.1, a sweep logging to it over HTTP, and the
 report read back over HTTP."""
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import mlflow
 import pytest
-from conftest import cli_env, run_cli
+from conftest import free_port, run_cli
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("server")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{root}/server.db",
-            "--artifacts-destination",
-            str(root / "artifacts"),
-            "--workers",
-            "1",
-        ],
-        cwd=root,
-        env=cli_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "server.log").open("w"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+def server(mlflow_server: str) -> str:
+    return mlflow_server
 
 
 def test_sweep_and_report_over_http(server, tmp_path):

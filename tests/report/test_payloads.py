@@ -1,0 +1,95 @@
+"""Hostile strings through the whole pipeline: markup in a data file's column names and class labels, in a dataset
+name and in a swept parameter reaches the report only escaped; a password in the tracking URI is never printed,
+logged or written; user files are never unpickled."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import mlflow
+import pytest
+from conftest import REPO, run_cli
+
+COLUMN = "<script>alert('column')</script>"
+LABEL = '<img src=x onerror=alert("label")>'
+NAME = "<b onmouseover=alert(5)>evil</b>"
+PARAM = "<svg onload=alert(4)>"
+# a script or image tag (the report has none of its own), or an event handler inside a real tag
+UNESCAPED = re.compile(r"<\s*(script|img)\b|<[^<>]*\bon(error|load|mouseover)\s*=", re.IGNORECASE)
+
+
+@pytest.mark.slow
+def test_markup_from_a_data_file_and_the_config_is_escaped_end_to_end(tmp_path: Path) -> None:
+    rows = [f"{i % 7},{(i * 3) % 5},{LABEL if i % 2 else 'plain'}" for i in range(40)]
+    header = f'"{COLUMN}",x2,target'
+    (tmp_path / "evil.csv").write_text("\n".join([header, *rows]) + "\n")
+    result = run_cli(
+        "dataset=file",
+        "dataset.path=evil.csv",
+        "dataset.target=target",
+        f"dataset.name={NAME!r}",
+        f"dataset.na_values=['?'],['{PARAM}']",  # swept: the report names the two variants by this parameter
+        "model=knn,decision_tree",
+        "seed=0,1",
+        "tracking.experiment=payload",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    # the payloads really went through: MLflow holds the column name, the class labels and the parameter
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns.db")
+    runs = client.search_runs([client.get_experiment_by_name("payload").experiment_id])
+    jobs = [r for r in runs if "bench.run_key" in r.data.tags]
+    assert len(jobs) == 8 and {r.data.tags["bench.dataset"] for r in jobs} == {NAME}
+    assert any(PARAM in r.data.params["dataset.na_values"] for r in jobs)
+    assert all(set(json.loads(r.data.params["dataset.class_counts"])) == {LABEL, "plain"} for r in jobs)
+    assert COLUMN in jobs[0].inputs.dataset_inputs[0].dataset.schema
+
+    html = (tmp_path / "reports" / "payload.html").read_text(encoding="utf-8")
+    md = (tmp_path / "reports" / "payload.md").read_text(encoding="utf-8")
+    assert "&lt;svg onload=alert(4)&gt;" in html  # the swept parameter is shown, as text
+    assert "&lt;b onmouseover=alert(5)&gt;evil&lt;/b&gt;" in html
+    for page in (html, md, *(p.read_text() for p in (tmp_path / "reports").glob("payload_files/*.svg"))):
+        text = re.sub(r"<!--.*?-->", "", page, flags=re.DOTALL)  # matplotlib's comments hold labels, escaped
+        assert not UNESCAPED.search(text), UNESCAPED.search(text).group(0)
+        assert not [payload for payload in (COLUMN, LABEL, NAME, PARAM) if payload in text]
+
+
+@pytest.mark.slow
+def test_a_password_in_the_tracking_uri_is_never_printed_logged_or_written(mlflow_server: str, tmp_path: Path) -> None:
+    secret = "s3cret-Pa55"
+    uri = mlflow_server.replace("http://", f"http://alice:{secret}@")
+    result = run_cli(
+        "dataset=iris", "model=knn", "seed=0,1", f"tracking.uri={uri}", "tracking.experiment=creds", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "alice:***@" in result.stdout  # the URI is shown, redacted
+    report = run_cli("report", "--experiment", "creds", "--tracking-uri", uri, "--out", "r", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+
+    client = mlflow.MlflowClient(mlflow_server)
+    runs = client.search_runs([client.get_experiment_by_name("creds").experiment_id])
+    assert len(runs) == 3  # two jobs and their sweep
+    recorded = [result.stdout, result.stderr, report.stdout, report.stderr]
+    for run in runs:
+        recorded += [str(run.data.params), str(run.data.tags), str(run.inputs)]
+        for artifact in client.list_artifacts(run.info.run_id):
+            recorded.append(Path(client.download_artifacts(run.info.run_id, artifact.path, str(tmp_path))).read_text())
+    recorded += [p.read_text(encoding="utf-8") for p in tmp_path.glob("**/*") if p.suffix in (".html", ".md", ".svg")]
+    assert sum("config.yaml" in text or "tracking:" in text for text in recorded) >= 1  # the config was among them
+    assert not [text for text in recorded if secret in text]
+
+
+def test_no_code_path_unpickles_user_data() -> None:
+    """Loading a pickle runs code: bench reads CSV and Parquet only. The one ``np.load`` reads a shipped ``.npz``
+    with pickles refused (NumPy's default)."""
+    loaders = re.compile(r"pickle\.loads?\(|joblib\.load\(|read_pickle\(|torch\.load\(|allow_pickle\s*=\s*True")
+    found = [
+        f"{path.relative_to(REPO)}:{n}"
+        for path in (REPO / "bench").rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if loaders.search(line)
+    ]
+    assert found == []
