@@ -501,6 +501,68 @@ def _statistics_section(ok: pd.DataFrame) -> _Section:
     return section
 
 
+def _claims_sections(table: pd.DataFrame) -> list[_Section]:
+    """The claims overview (every report has one), then one section per claim where any claim was tested."""
+    from bench.report.claims import NO_EVIDENCE, judge_all
+
+    judged = judge_all(table)
+    overview = _Section("claims", "Claims")
+    rows = pd.DataFrame(
+        {
+            "number": [str(i) for i in range(1, len(judged) + 1)],
+            "claim": [claim.title for claim, _ in judged],
+            "verdict": [evidence.verdict for _, evidence in judged],
+            "evidence": [evidence.sentence for _, evidence in judged],
+        }
+    )
+    overview.tables.append(
+        _table(
+            rows,
+            {
+                "number": ("#", None),
+                "claim": ("Claim", None),
+                "verdict": ("Verdict", None),
+                "evidence": ("Evidence", None),
+            },
+            "The article's claims and what this experiment says",
+            pd.DataFrame({"verdict": [e.verdict != NO_EVIDENCE for _, e in judged]}),
+        )
+    )
+    overview.notes.append(
+        "Each verdict follows from a rule fixed before the sweeps ran (below, and in conf/experiment/claims/): "
+        "supported, not supported or mixed. python -m bench experiment=claims runs the sweeps of all eight."
+    )
+    if all(e.verdict == NO_EVIDENCE for _, e in judged):
+        return [overview]
+    sections = [overview]
+    for i, (claim, evidence) in enumerate(judged, 1):
+        section = _Section(f"claim-{claim.name}", f"Claim {i}: {claim.title}")
+        section.notes += [
+            f"Verdict: {evidence.verdict}. {evidence.sentence}",
+            f"Claim: {claim.statement}",
+            f"Measured: {claim.measure}",
+            f"Rule (fixed before running): {claim.rule}",
+        ]
+        if evidence.runs:
+            section.notes.append(
+                f"Evidence: {evidence.runs} runs over {evidence.seeds} seeds "
+                f"(experiment=claims/{', experiment=claims/'.join(claim.sweeps)})."
+            )
+        if not evidence.table.empty:
+            frame = evidence.table.astype(str)
+            section.tables.append(
+                _table(
+                    frame,
+                    {c: (c, _text if c in evidence.numeric else None) for c in frame.columns},
+                    "The numbers behind the verdict",
+                )
+            )
+        for j, (caption, svg) in enumerate(evidence.figures):
+            section.add_figure(f"claim_{claim.name}_{j}", caption, svg)
+        sections.append(section)
+    return sections
+
+
 def _display(
     table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame
 ) -> list[_Section]:
@@ -508,7 +570,15 @@ def _display(
     summary = _summary_section(sections, context)
     if table.empty:
         summary.notes.insert(0, "No runs found.")
-        return [summary]
+        return [summary, *_claims_sections(table)]
+    claims = _claims_sections(table)
+    failures = _failure_section(sections)
+    if "params.claim" in table and table["params.claim"].notna().any():
+        # the claims' sweeps vary every setting at once: leaderboards and the like show only the other runs
+        table = table[table["params.claim"].isna()]
+        if table.empty:
+            return [summary, *claims, failures]
+        sections = build_sections(table)
     prepared = _prepare(table)
     ok = prepared[~prepared["failed"]]
     order = list(sections["model_rank"]["model"])
@@ -522,7 +592,7 @@ def _display(
     )
     gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
     gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
-    return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, _failure_section(sections)]
+    return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, *claims, failures]
 
 
 # ---------------------------------------------------------------------------------------------------------
