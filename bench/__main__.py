@@ -116,9 +116,9 @@ CLAIM_SUITES = ("claims", "claims_quick")  # experiment=<suite> runs every sweep
 def claims_main(suite: str, argv: list[str]) -> int:
     """Run the sweeps of every claim (``conf/experiment/<suite>/``) one after the other, then write one report.
 
-    Hydra runs one Cartesian sweep per command, and the claims need eleven different grids; so each runs as its own
-    multirun in this process (the joblib launcher keeps its workers between them), with the other overrides (say
-    ``hydra/launcher=joblib``) applied to all. Every sweep is validated before the first one starts.
+    Hydra runs one Cartesian sweep per command, and the claims need twelve different grids; so each runs as its own
+    multirun in this process, with the other overrides (say ``hydra/launcher=joblib``) applied to all. Every sweep
+    is validated before the first one starts.
     """
     import time
 
@@ -146,6 +146,8 @@ def claims_main(suite: str, argv: list[str]) -> int:
         except KeyboardInterrupt:
             print("\ninterrupted: the current run is marked KILLED; the same command resumes", file=sys.stderr)
             return 130
+        finally:
+            _stop_reused_workers()
     print(f"\n{suite}: {len(sweeps)} sweeps, {sum(totals)} jobs in {time.perf_counter() - started:.0f}s", flush=True)
     if cfg.report.enabled:
         from bench.report import build_report
@@ -157,6 +159,15 @@ def claims_main(suite: str, argv: list[str]) -> int:
         print(f"sweeps with failed jobs: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _stop_reused_workers() -> None:
+    """Stop the joblib launcher's worker processes: they keep the environment they started with, which names the
+    previous sweep's parent run, so the next sweep needs fresh ones."""
+    if "joblib" in sys.modules:
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
 
 
 def report_main(argv: list[str]) -> int:
