@@ -18,6 +18,7 @@ import pandas as pd
 
 from bench.metrics import FINAL, MLP_SUMMARIES
 from bench.report import plots
+from bench.report.claims import NO_EVIDENCE, judge_all
 from bench.report.stats import compare, interval95
 
 KEYS = ["dataset", "model"]
@@ -503,8 +504,6 @@ def _statistics_section(ok: pd.DataFrame) -> _Section:
 
 def _claims_sections(table: pd.DataFrame) -> list[_Section]:
     """The claims overview (every report has one), then one section per claim where any claim was tested."""
-    from bench.report.claims import NO_EVIDENCE, judge_all
-
     judged = judge_all(table)
     overview = _Section("claims", "Claims")
     rows = pd.DataFrame(
