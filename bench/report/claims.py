@@ -742,7 +742,7 @@ CLAIMS: tuple[Claim, ...] = (
         "trees_overfit",
         "Decision trees overfit",
         "Decision trees overfit: a larger train-test gap than the other families, growing with depth.",
-        "overfit_gap (train − test accuracy) per family on six shipped datasets (3,000-row subsamples); the tree's gap "
+        "overfit_gap (train − test accuracy) per family on six shipped datasets (2,000-row subsamples); the tree's gap "
         "against max_depth 1 to unlimited.",
         f"(a) the unpruned tree's mean gap over the datasets is the largest of the four families and at least "
         f"{_pts(TREE_GAP)}; (b) on every dataset the Spearman correlation of max_depth and the tree's mean gap is at "
@@ -791,7 +791,7 @@ CLAIMS: tuple[Claim, ...] = (
         "MLPs handle large and high-dimensional data",
         "MLPs handle large and high-dimensional data well compared to the other three.",
         "test accuracy and fit time as n and d grow: letter and mnist5k subsamples (1,000 to 10,000 rows), generated "
-        "sets of 2,000 and 10,000 rows x 50 and 500 features, and 100,000 x 500 (MLP and tree only).",
+        "sets of 2,000 and 10,000 rows x 50 and 500 features, and 100,000 x 50 (no SVM: too slow there).",
         f"Large settings: the largest subsample of each real set and every generated set with >= {SCALE_ROWS:,} rows "
         f"or {SCALE_FEATURES} features. Supported: the MLP is within {_pts(SCALE_TIE)} of the best family at every "
         f"large setting; not supported: at fewer than half; mixed: otherwise. {MIN_SEEDS} seeds.",
