@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -291,7 +292,9 @@ def lines(
         ax.legend(fontsize=7)
     if panel:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    with warnings.catch_warnings():  # crowded legends can defeat it; the SVG is cropped to its content anyway
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
     return to_svg(fig, name)
 
 

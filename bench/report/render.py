@@ -261,6 +261,7 @@ class _Section:
     title: str
     tables: list[_Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lead: list[str] = field(default_factory=list)  # paragraphs above the tables (a claim's verdict)
     figures: list[_Figure] = field(default_factory=list)
 
     def add_figure(self, key: str, caption: str, svg: str | None) -> None:
@@ -536,8 +537,8 @@ def _claims_sections(table: pd.DataFrame) -> list[_Section]:
     sections = [overview]
     for i, (claim, evidence) in enumerate(judged, 1):
         section = _Section(f"claim-{claim.name}", f"Claim {i}: {claim.title}")
+        section.lead.append(f"Verdict: {evidence.verdict}. {evidence.sentence}")
         section.notes += [
-            f"Verdict: {evidence.verdict}. {evidence.sentence}",
             f"Claim: {claim.statement}",
             f"Measured: {claim.measure}",
             f"Rule (fixed before running): {claim.rule}",
@@ -565,14 +566,19 @@ def _claims_sections(table: pd.DataFrame) -> list[_Section]:
 def _display(
     table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame
 ) -> list[_Section]:
-    sections = build_sections(table)
+    has_claims = "params.claim" in table and table["params.claim"].notna().any()
+    if has_claims and {"model_name", "dataset_name"} <= set(table.columns):
+        # count models and datasets by name: the claims vary their settings, which would make each a variant
+        sections = build_sections(table.assign(model=table["model_name"], dataset=table["dataset_name"]))
+    else:
+        sections = build_sections(table)
     summary = _summary_section(sections, context)
     if table.empty:
         summary.notes.insert(0, "No runs found.")
         return [summary, *_claims_sections(table)]
     claims = _claims_sections(table)
     failures = _failure_section(sections)
-    if "params.claim" in table and table["params.claim"].notna().any():
+    if has_claims:
         # the claims' sweeps vary every setting at once: leaderboards and the like show only the other runs
         table = table[table["params.claim"].isna()]
         if table.empty:
@@ -608,6 +614,8 @@ def _markdown(title: str, sections: list[_Section], images: Path) -> str:
     lines = [f"# {_md(title)}", ""]
     for section in sections:
         lines += [f"## {section.title}", ""]
+        for paragraph in section.lead:
+            lines += [_md(paragraph), ""]
         for t in section.tables:
             if t.caption:
                 lines += [f"### {_md(t.caption)}", ""]
