@@ -212,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench.perf import main as perf_main  # imported here: other commands stay fast
 
             return perf_main(argv[1:])
-        if suite := next((s for s in CLAIM_SUITES if f"experiment={s}" in argv), None):
-            return claims_main(suite, argv)
         if not any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+            if suite := next((s for s in CLAIM_SUITES if f"experiment={s}" in argv), None):
+                return claims_main(suite, [a for a in argv if not a.startswith("-")])
             os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -358,6 +358,14 @@ def test_parity_source():
 # -- end to end -----------------------------------------------------------------------------------------------
 
 
+def test_claims_suite_validates_every_sweep_before_running(tmp_path):
+    result = run_cli(
+        "experiment=claims_quick", "seed=zero", f"tracking.uri=sqlite:///{tmp_path}/mlruns.db", cwd=tmp_path
+    )
+    assert result.returncode == 2 and "seed must be a non-negative int" in result.stderr
+    assert not (tmp_path / "mlruns.db").exists()
+
+
 @pytest.mark.slow
 def test_claims_quick_through_the_cli(tmp_path):
     """``experiment=claims_quick`` with one dataset per multi-dataset sweep: every claim section and a verdict."""
