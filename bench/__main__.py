@@ -164,10 +164,9 @@ def claims_main(suite: str, argv: list[str]) -> int:
 def _stop_reused_workers() -> None:
     """Stop the joblib launcher's worker processes: they keep the environment they started with, which names the
     previous sweep's parent run, so the next sweep needs fresh ones."""
-    if "joblib" in sys.modules:
-        from joblib.externals.loky import get_reusable_executor
-
-        get_reusable_executor().shutdown(wait=True)
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if loky is not None and getattr(loky, "_executor", None) is not None:  # started by a joblib launcher only
+        loky._executor.shutdown(wait=True)
 
 
 def report_main(argv: list[str]) -> int:
