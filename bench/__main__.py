@@ -1,5 +1,6 @@
 """Command line: ``python -m bench [OVERRIDE ...]`` runs a sweep, ``python -m bench report`` rebuilds reports,
-``python -m bench perf`` runs the performance benchmarks.
+``python -m bench perf`` runs the performance benchmarks, ``python -m bench experiment=claims`` runs the sweeps of
+all eight claims in turn and writes one report.
 
 Before Hydra launches anything, every job of the sweep is composed and validated, so a typo fails in about a
 second with one line naming the value, instead of after an hour of training or as a traceback.
@@ -182,6 +183,65 @@ def _check_choices(overrides) -> None:
                 raise UsageError(f"unknown {group} {str(value)!r}; choose from: {', '.join(choices)}")
 
 
+CLAIM_SUITES = ("claims", "claims_quick")  # experiment=<suite> runs every sweep in conf/experiment/<suite>/
+
+
+def claims_main(suite: str, argv: list[str]) -> int:
+    """Run the sweeps of every claim (``conf/experiment/<suite>/``) one after the other, then write one report.
+
+    Hydra runs one Cartesian sweep per command, and the claims need twelve different grids; so each runs as its own
+    multirun in this process, with the other overrides (say ``hydra/launcher=joblib``) applied to all. Every sweep
+    is validated before the first one starts.
+    """
+    import time
+
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from bench.report.claims import CLAIMS
+
+    sweeps = [f"experiment={suite}/{sweep}" for claim in CLAIMS for sweep in claim.sweeps]
+    argv = [a for a in argv if a != f"experiment={suite}"]
+    totals = [preflight([sweep, "report.enabled=false", *argv]) for sweep in sweeps]
+    fixed = [o.input_line for o in OverridesParser.create().parse_overrides(argv) if not o.is_sweep_override()]
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="bench"):
+        cfg = compose("config", [sweeps[0], *fixed])
+    started, failed = time.perf_counter(), []
+    for i, (sweep, total) in enumerate(zip(sweeps, totals, strict=True), 1):
+        print(f"\n== {suite} {i}/{len(sweeps)}: {sweep} ({total} jobs)", flush=True)
+        os.environ[TOTAL_ENV] = str(total)
+        sys.argv = [sys.argv[0], sweep, "report.enabled=false", *argv]
+        try:
+            sweep_job()
+        except SystemExit as exc:  # a sweep with failed jobs: recorded, and the other claims still run
+            if exc.code not in (None, 0):
+                failed.append(sweep)
+        except KeyboardInterrupt:
+            print("\ninterrupted: the current run is marked KILLED; the same command resumes", file=sys.stderr)
+            return 130
+        finally:
+            _stop_reused_workers()
+    print(f"\n{suite}: {len(sweeps)} sweeps, {sum(totals)} jobs in {time.perf_counter() - started:.0f}s", flush=True)
+    if cfg.report.enabled:
+        from bench.report import build_report
+        from bench.tracking import resolve_uri
+
+        html, md = build_report(resolve_uri(cfg.tracking.uri), cfg.tracking.experiment, Path(cfg.report.out_dir))
+        print(f"reports: {html}\n         {md}")
+    if failed:
+        print(f"sweeps with failed jobs: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _stop_reused_workers() -> None:
+    """Stop the joblib launcher's worker processes: they keep the environment they started with, which names the
+    previous sweep's parent run, so the next sweep needs fresh ones."""
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if loky is not None and getattr(loky, "_executor", None) is not None:  # started by a joblib launcher only
+        loky._executor.shutdown(wait=True)
+
+
 def report_main(argv: list[str]) -> int:
     from bench.tracking import check_reachable, check_store, resolve_uri
 
@@ -227,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return perf_main(argv[1:])
         if not any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+            if suite := next((s for s in CLAIM_SUITES if f"experiment={s}" in argv), None):
+                return claims_main(suite, [a for a in argv if not a.startswith("-")])
             os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

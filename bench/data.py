@@ -3,10 +3,10 @@
 Each dataset config names one of the source classes below with ``_target_``. Building a source only validates
 its fields (cheap, so the CLI can check a whole sweep before training: a missing file fails there); ``load()``
 produces the data. Sources: scikit-learn's toy sets (``Builtin``), sets shipped in ``bench/datasets/``
-(``Shipped``), generated sets (``Moons``, ``Circles``, ``Classification``), a user's CSV or Parquet file
-(``File``) and OpenML (``OpenML``). Tabular sources keep their columns in a DataFrame; ``make_preprocessor``
-turns them into numbers inside the model's pipeline (imputing, one-hot encoding, scaling), fitted on the training
-split only.
+(``Shipped``), generated sets (``Moons``, ``Circles``, ``Classification``, ``Linear``, ``Parity``), a user's CSV
+or Parquet file (``File``) and OpenML (``OpenML``). Tabular sources keep their columns in a DataFrame;
+``make_preprocessor`` turns them into numbers inside the model's pipeline (imputing, one-hot encoding, scaling),
+fitted on the training split only.
 """
 
 from __future__ import annotations
@@ -285,6 +285,65 @@ class Classification(Source):
             flip_y=self.flip_y,
             random_state=self.random_state,
         )
+
+
+@dataclass(frozen=True)
+class Linear(Source):
+    """Linearly separable classes: standard normal points labelled by the side of a random hyperplane through
+    the origin, with no point closer to it than ``margin`` (points inside the margin are redrawn), so a linear
+    model can score 100%."""
+
+    n_samples: int = 1000
+    n_features: int = 10
+    margin: float = 0.1
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_samples": [Interval(Integral, 4, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "margin": [Interval(Real, 0, 1, closed="left")],  # wider margins would empty most draws
+    }
+
+    def _generate(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(self.random_state)
+        normal = rng.standard_normal(self.n_features)
+        normal /= np.linalg.norm(normal)
+        kept: list[np.ndarray] = []
+        while sum(len(k) for k in kept) < self.n_samples:
+            points = rng.standard_normal((2 * self.n_samples, self.n_features))
+            kept.append(points[np.abs(points @ normal) >= self.margin])
+        X = np.concatenate(kept)[: self.n_samples]
+        return X, (X @ normal > 0).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Parity(Source):
+    """XOR and its higher-order kin: uniform points in [-1, 1]^n_features labelled by the parity of the signs of
+    the first ``n_bits`` coordinates (``n_bits=2``: XOR). No hyperplane separates the classes, and with more
+    than one bit no single feature says anything about the label. ``flip_y`` is the share of labels flipped."""
+
+    n_samples: int = 1000
+    n_bits: int = 2
+    n_features: int = 2
+    flip_y: float = 0.0
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_samples": [Interval(Integral, 4, None, closed="left")],
+        "n_bits": [Interval(Integral, 1, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "flip_y": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.n_bits > self.n_features:
+            raise ValueError(f"dataset {self.name!r}: n_bits = {self.n_bits} exceeds n_features = {self.n_features}")
+
+    def _generate(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(self.random_state)
+        X = rng.uniform(-1, 1, (self.n_samples, self.n_features))
+        y = (X[:, : self.n_bits] < 0).sum(axis=1) % 2
+        flip = rng.random(self.n_samples) < self.flip_y
+        return X, np.where(flip, 1 - y, y).astype(np.int64)
 
 
 @dataclass(frozen=True)

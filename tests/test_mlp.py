@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -177,6 +179,15 @@ def test_time_to_target(iris):
     assert model.history_[epoch - 1]["accuracy/val"] >= 0.99 * best
     assert all(h["accuracy/val"] < 0.99 * best for h in model.history_[: epoch - 1])
     assert model.seconds_to_target_ == model.history_[epoch - 1]["time_s"]
+
+
+def test_time_to_a_fixed_target(iris):
+    model = small(lr=0.01, max_epochs=30, early_stopping=False, target_accuracy=0.8).fit(*iris)
+    epoch = int(model.epochs_to_target_)
+    assert model.history_[epoch - 1]["accuracy/val"] >= 0.8
+    assert all(h["accuracy/val"] < 0.8 for h in model.history_[: epoch - 1])
+    unreachable = small(lr=1e-5, max_epochs=2, early_stopping=False, target_accuracy=1.0).fit(*iris)
+    assert math.isnan(unreachable.epochs_to_target_) and math.isnan(unreachable.seconds_to_target_)
 
 
 @pytest.mark.parametrize(

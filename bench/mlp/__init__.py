@@ -73,6 +73,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         statistics (a few percent of the training time).
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; ``auto`` picks CUDA when available.
+    target_accuracy : float or None, default=None
+        Validation accuracy that ``epochs_to_target_`` and ``seconds_to_target_`` time; ``None``: 99% of the
+        run's own best. A fixed target compares training procedures on one bar (optimizers, batch sizes).
     n_threads : int or None, default=1
         Torch threads while training; small networks train fastest on one, and parallel jobs should not compete
         for cores. ``None`` keeps torch's setting.
@@ -104,7 +107,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     grad_ratio_first_last_ : float
         Mean gradient norm of the first layer over that of the last; far below 1 means vanishing gradients.
     epochs_to_target_, seconds_to_target_ : float
-        First epoch (and seconds) at which validation accuracy reached 99% of its best; NaN without validation.
+        First epoch (and seconds) at which validation accuracy reached ``target_accuracy`` (default: 99% of its
+        best); NaN without validation or when the target was never reached.
     """
 
     _parameter_constraints: dict = {
@@ -126,6 +130,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "diagnostics": ["boolean"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "target_accuracy": [Interval(Real, 0, 1, closed="right"), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -151,6 +156,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         patience=10,
         diagnostics=True,
         device="cpu",
+        target_accuracy=None,
         n_threads=1,
         random_state=None,
         verbose=False,
@@ -173,6 +179,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.diagnostics = diagnostics
         self.device = device
+        self.target_accuracy = target_accuracy
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
@@ -232,7 +239,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
         self.n_epochs_ = len(self.history_)
         self.grad_ratio_first_last_ = _grad_ratio(self.history_)
-        self.epochs_to_target_, self.seconds_to_target_ = _time_to_target(self.history_)
+        self.epochs_to_target_, self.seconds_to_target_ = _time_to_target(self.history_, self.target_accuracy)
         return self
 
     def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
@@ -403,12 +410,15 @@ def _grad_ratio(history: list[dict]) -> float:
     return float(first / last) if last > 0 else math.nan
 
 
-def _time_to_target(history: list[dict]) -> tuple[float, float]:
+def _time_to_target(history: list[dict], target: float | None = None) -> tuple[float, float]:
     accuracies = [h.get("accuracy/val", math.nan) for h in history]
     if not accuracies or all(math.isnan(a) for a in accuracies):
         return math.nan, math.nan
-    target = TARGET_SHARE * np.nanmax(accuracies)
-    first = next(i for i, a in enumerate(accuracies) if a >= target)
+    if target is None:
+        target = TARGET_SHARE * np.nanmax(accuracies)
+    first = next((i for i, a in enumerate(accuracies) if a >= target), None)
+    if first is None:
+        return math.nan, math.nan
     return float(history[first]["epoch"]), float(history[first]["time_s"])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -239,3 +240,97 @@ def _wrap(text: str, width: int = 48) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)[:3])
+
+
+def lines(
+    points: pd.DataFrame,
+    x: str,
+    y: str,
+    group: str,
+    name: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    panel: str | None = None,
+    log: str = "",
+    palette: Mapping[str, str] | None = None,
+) -> str | None:
+    """Mean of ``y`` over seeds against ``x``, one line per ``group`` with the seeds' spread as error bars, one
+    panel per value of ``panel``. ``log`` names the log-scaled axes ("x", "y", "xy"). Non-finite points are left
+    out (a run that never reached a target has no time to draw)."""
+    points = points[np.isfinite(points[x].astype(float)) & np.isfinite(points[y].astype(float))]
+    if points.empty:
+        return None
+    keys = sorted(points[panel].unique()) if panel else [None]
+    fig, axes = _panels(len(keys), 3.4) if panel else (None, None)
+    if not panel:
+        fig, [[ax]] = _figure(6.5, 4.0)
+        axes = [ax]
+    for ax, key in zip(axes, keys, strict=False):
+        shown = points if key is None else points[points[panel] == key]
+        for label, rows in shown.groupby(group, sort=True):
+            stats = rows.groupby(x)[y].agg(["mean", "std"]).sort_index()
+            color = (palette or {}).get(label)
+            ax.errorbar(
+                stats.index,
+                stats["mean"],
+                yerr=stats["std"].fillna(0),
+                marker="o",
+                ms=4,
+                capsize=2,
+                label=str(label),
+                color=color,
+            )
+        ax.set(
+            xscale="log" if "x" in log else "linear",
+            yscale="log" if "y" in log else "linear",
+            xlabel=xlabel,
+            ylabel=ylabel,
+            title=_wrap(str(key)) if key is not None else title,
+        )
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if panel:
+        fig.suptitle(title, fontsize=10)
+    with warnings.catch_warnings():  # crowded legends can defeat it; the SVG is cropped to its content anyway
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+    return to_svg(fig, name)
+
+
+def bars(
+    frame: pd.DataFrame,
+    category: str,
+    group: str,
+    value: str,
+    name: str,
+    title: str,
+    ylabel: str,
+    palette: Mapping[str, str] | None = None,
+) -> str | None:
+    """Mean of ``value`` over seeds per ``category`` (x axis), one bar per ``group``, the seeds' spread as error
+    bars. Missing or non-finite cells are left empty."""
+    frame = frame[np.isfinite(frame[value].astype(float))]
+    if frame.empty:
+        return None
+    stats = frame.groupby([category, group])[value].agg(["mean", "std"])
+    means, spread = stats["mean"].unstack(group), stats["std"].unstack(group).fillna(0)
+    fig, [[ax]] = _figure(max(6.5, 0.5 * means.size), 4.0)
+    width = 0.8 / len(means.columns)
+    at = np.arange(len(means))
+    for i, label in enumerate(means.columns):
+        ax.bar(
+            at + i * width,
+            means[label],
+            width,
+            yerr=spread[label],
+            capsize=2,
+            label=str(label),
+            color=(palette or {}).get(label),
+        )
+    ax.set_xticks(at + width * (len(means.columns) - 1) / 2, [str(c) for c in means.index], rotation=15, ha="right")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set(ylabel=ylabel, title=title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, ncols=min(4, len(means.columns)))
+    return to_svg(fig, name)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from bench.metrics import FINAL, MLP_SUMMARIES
 from bench.report import plots
+from bench.report.claims import NO_EVIDENCE, judge_all
 from bench.report.stats import compare, interval95
 
 KEYS = ["dataset", "model"]
@@ -260,6 +261,7 @@ class _Section:
     title: str
     tables: list[_Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lead: list[str] = field(default_factory=list)  # paragraphs above the tables (a claim's verdict)
     figures: list[_Figure] = field(default_factory=list)
 
     def add_figure(self, key: str, caption: str, svg: str | None) -> None:
@@ -501,14 +503,87 @@ def _statistics_section(ok: pd.DataFrame) -> _Section:
     return section
 
 
+def _claims_sections(table: pd.DataFrame) -> list[_Section]:
+    """The claims overview (every report has one), then one section per claim where any claim was tested."""
+    judged = judge_all(table)
+    overview = _Section("claims", "Claims")
+    rows = pd.DataFrame(
+        {
+            "number": [str(i) for i in range(1, len(judged) + 1)],
+            "claim": [claim.title for claim, _ in judged],
+            "verdict": [evidence.verdict for _, evidence in judged],
+            "evidence": [evidence.sentence for _, evidence in judged],
+        }
+    )
+    overview.tables.append(
+        _table(
+            rows,
+            {
+                "number": ("#", None),
+                "claim": ("Claim", None),
+                "verdict": ("Verdict", None),
+                "evidence": ("Evidence", None),
+            },
+            "The article's claims and what this experiment says",
+            pd.DataFrame({"verdict": [e.verdict != NO_EVIDENCE for _, e in judged]}),
+        )
+    )
+    overview.notes.append(
+        "Each verdict follows from a rule fixed before the sweeps ran (below, and in conf/experiment/claims/): "
+        "supported, not supported or mixed. python -m bench experiment=claims runs the sweeps of all eight."
+    )
+    if all(e.verdict == NO_EVIDENCE for _, e in judged):
+        return [overview]
+    sections = [overview]
+    for i, (claim, evidence) in enumerate(judged, 1):
+        section = _Section(f"claim-{claim.name}", f"Claim {i}: {claim.title}")
+        section.lead.append(f"Verdict: {evidence.verdict}. {evidence.sentence}")
+        section.notes += [
+            f"Claim: {claim.statement}",
+            f"Measured: {claim.measure}",
+            f"Rule (fixed before running): {claim.rule}",
+        ]
+        if evidence.runs:
+            section.notes.append(
+                f"Evidence: {evidence.runs} runs over {evidence.seeds} seeds "
+                f"(experiment=claims/{', experiment=claims/'.join(claim.sweeps)})."
+            )
+        if not evidence.table.empty:
+            frame = evidence.table.astype(str)
+            section.tables.append(
+                _table(
+                    frame,
+                    {c: (c, _text if c in evidence.numeric else None) for c in frame.columns},
+                    "The numbers behind the verdict",
+                )
+            )
+        for j, (caption, svg) in enumerate(evidence.figures):
+            section.add_figure(f"claim_{claim.name}_{j}", caption, svg)
+        sections.append(section)
+    return sections
+
+
 def _display(
     table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame
 ) -> list[_Section]:
-    sections = build_sections(table)
+    has_claims = "params.claim" in table and table["params.claim"].notna().any()
+    if has_claims and {"model_name", "dataset_name"} <= set(table.columns):
+        # count models and datasets by name: the claims vary their settings, which would make each a variant
+        sections = build_sections(table.assign(model=table["model_name"], dataset=table["dataset_name"]))
+    else:
+        sections = build_sections(table)
     summary = _summary_section(sections, context)
     if table.empty:
         summary.notes.insert(0, "No runs found.")
-        return [summary]
+        return [summary, *_claims_sections(table)]
+    claims = _claims_sections(table)
+    failures = _failure_section(sections)
+    if has_claims:
+        # the claims' sweeps vary every setting at once: leaderboards and the like show only the other runs
+        table = table[table["params.claim"].isna()]
+        if table.empty:
+            return [summary, *claims, failures]
+        sections = build_sections(table)
     prepared = _prepare(table)
     ok = prepared[~prepared["failed"]]
     order = list(sections["model_rank"]["model"])
@@ -522,7 +597,7 @@ def _display(
     )
     gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
     gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
-    return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, _failure_section(sections)]
+    return [summary, leaderboard, _statistics_section(ok), cost, overfit, gradients, *claims, failures]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -539,6 +614,8 @@ def _markdown(title: str, sections: list[_Section], images: Path) -> str:
     lines = [f"# {_md(title)}", ""]
     for section in sections:
         lines += [f"## {section.title}", ""]
+        for paragraph in section.lead:
+            lines += [_md(paragraph), ""]
         for t in section.tables:
             if t.caption:
                 lines += [f"### {_md(t.caption)}", ""]

@@ -8,7 +8,7 @@ from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
-SECTIONS = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "failures"]
+SECTIONS = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
 DATASET_PAYLOAD = "<script>alert(1)</script>"
 MODEL_PAYLOAD = "<img src=x onerror=alert(2)>"
 

@@ -126,7 +126,7 @@ def test_best_is_marked_in_html_and_markdown(table: pd.DataFrame, tmp_path: Path
 
 def test_sections_in_order_with_toc(table: pd.DataFrame, tmp_path: Path) -> None:
     html, md = _write(table, tmp_path)
-    ids = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "failures"]
+    ids = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
     positions = [html.index(f'<section id="{i}">') for i in ids]
     assert positions == sorted(positions)
     assert all(f'href="#{i}"' in html.split("<section")[0] for i in ids)
@@ -138,6 +138,7 @@ def test_sections_in_order_with_toc(table: pd.DataFrame, tmp_path: Path) -> None
         "## Cost",
         "## Overfitting",
         "## Gradient flow (MLP)",
+        "## Claims",
         "## Failures",
     ]
     summary = _section(html, "summary")
