@@ -362,7 +362,7 @@ def test_claims_suite_validates_every_sweep_before_running(tmp_path):
     result = run_cli(
         "experiment=claims_quick", "seed=zero", f"tracking.uri=sqlite:///{tmp_path}/mlruns.db", cwd=tmp_path
     )
-    assert result.returncode == 2 and "seed must be a non-negative int" in result.stderr
+    assert result.returncode == 2 and "seed='zero': expected a number" in result.stderr
     assert not (tmp_path / "mlruns.db").exists()
 
 

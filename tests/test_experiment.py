@@ -1,5 +1,7 @@
 """``run(cfg)`` on the real configs made small, into a real SQLite store."""
 
+from pathlib import Path
+
 import mlflow
 import pytest
 
@@ -25,7 +27,7 @@ def runs(cfg):
     return store, store.client.search_runs([store.experiment_id])
 
 
-def test_mlp_run_follows_the_schema(make_cfg):
+def test_mlp_run_follows_the_schema(make_cfg, tmp_path):
     cfg = make_cfg("dataset=iris", *FAST_MLP, "seed=1")
     result = experiment.run(cfg)
     store, [run] = runs(cfg)
@@ -42,6 +44,10 @@ def test_mlp_run_follows_the_schema(make_cfg):
     assert [m.step for m in curve] == [1, 2, 3, 4, 5]
     for name in ("loss/train", "accuracy/train", "accuracy/val", "grad_norm/layer_0", "grad_norm/layer_2"):
         assert len(store.client.get_metric_history(run.info.run_id, name)) == 5
+    assert "dead_frac/layer_1" in run.data.metrics and "act_mean/layer_1" not in run.data.metrics
+    history = Path(store.client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path)))
+    columns = history.read_text().splitlines()[0].split(",")
+    assert {"act_mean/layer_1", "act_std/layer_1", "dead_frac/layer_1"} <= set(columns)
     artifacts = {a.path for a in store.client.list_artifacts(run.info.run_id)}
     assert artifacts == {"config.yaml", "confusion_matrix.csv", "history.csv"}
     [dataset_input] = run.inputs.dataset_inputs

@@ -95,9 +95,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         batches); ``loss/val``, ``accuracy/val``; ``time_s`` (seconds since training started); and with
         ``diagnostics``: ``grad_norm/layer_<i>`` (mean L2 norm of the weight gradient of linear layer i over the
         epoch's steps; layer 0 is the first hidden layer, the last is the output layer), ``update_ratio/layer_<i>``
-        (norm of the weight change of the epoch's last step over the weight norm), and per hidden layer on up to
-        256 training rows: ``act_mean/layer_<i>``, ``act_std/layer_<i>``, ``dead_frac/layer_<i>`` (ReLU family:
-        units never active) or ``saturated_frac/layer_<i>`` (sigmoid, tanh: outputs within 0.01 of a bound).
+        (norm of the weight change of the epoch's last step over the weight norm), and per hidden layer on the
+        epoch's first mini-batch as the network saw it in training: ``act_mean/layer_<i>``, ``act_std/layer_<i>``,
+        ``dead_frac/layer_<i>`` (ReLU family: units never active on it) or ``saturated_frac/layer_<i>``
+        (sigmoid, tanh: outputs within 0.01 of a bound).
     best_epoch_ : int
         The epoch whose weights the model keeps (lowest validation loss, or training loss without validation).
     n_epochs_ : int
