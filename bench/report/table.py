@@ -8,6 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
+from bench.data import FACTS
+
 IDENTITY = {
     "tags.bench.dataset": "dataset",
     "tags.bench.model": "model",
@@ -53,7 +55,8 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
     runs = label_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
-    return label_variants(runs, "dataset")
+    # the data's measured facts (rows, class counts, ...) follow from its settings: name variants by the settings
+    return label_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in FACTS))
 
 
 def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:

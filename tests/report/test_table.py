@@ -47,5 +47,16 @@ def test_swept_parameters_name_the_variants():
     assert set(table["dataset"]) == {"iris"}  # nothing varies: the plain name
 
 
+def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
+    raw = raw_runs()
+    subsampled = raw["run_id"].isin(["r2", "r3"])
+    raw["params.dataset.max_samples"] = raw["run_id"].map(lambda r: "100" if r in ("r2", "r3") else "None")
+    raw["params.dataset.rows"] = subsampled.map({True: "100", False: "150"})
+    raw["params.dataset.class_counts"] = subsampled.map({True: '{"a": 50}', False: '{"a": 75}'})
+    table = tidy(raw).set_index("run_id")
+    assert table.loc["r2", "dataset"] == "iris max_samples=100"
+    assert table.loc["r1", "dataset"] == "iris max_samples=None"
+
+
 def test_empty_store():
     assert tidy(pd.DataFrame()).empty
