@@ -81,9 +81,17 @@ def preflight(argv: list[str]) -> int:
             jobs = BasicSweeper.split_arguments(combined, None)[0]
         # a valid seed never changes whether a config is valid: compose each other combination once
         unique = {tuple(sorted(o for o in job if not _plain_seed(o))): job for job in jobs}
+        defaults: dict[tuple[str, ...], object] = {}
+
+        def group_defaults(groups: list[str]):
+            """The config of these group choices alone, composed once per choice."""
+            if tuple(groups) not in defaults:
+                defaults[tuple(groups)] = _compose(compose, groups)
+            return defaults[tuple(groups)]
+
         composed = []
         for job in unique.values():
-            _check_types(job, lambda groups: _compose(compose, groups))  # cheap: before scikit-learn loads
+            _check_types(job, group_defaults)  # cheap: before scikit-learn loads
             composed.append((job, _compose(compose, list(job), job=True)))
 
         from bench.experiment import ConfigError, check, check_data  # imports scikit-learn: after the cheap checks
