@@ -232,7 +232,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 self.residual,
                 self.init,
             ).to(device)
-        optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay)
+        optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
         schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
         generator = torch.Generator(device="cpu").manual_seed(seed)
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):

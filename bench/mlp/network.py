@@ -71,11 +71,12 @@ def linear_layers(network: nn.Sequential) -> list[nn.Linear]:
     return [m for m in network.modules() if isinstance(m, nn.Linear)]
 
 
-def optimizer(name: str, params, lr: float, weight_decay: float) -> optim.Optimizer:
-    """The update rule, in its fused implementation where torch has one: a single kernel per step instead of
-    several small operations per parameter, which dominate the step time of small networks."""
-    if name == "rmsprop":
-        return optim.RMSprop(params, lr=lr, weight_decay=weight_decay, foreach=True)
+def optimizer(name: str, params, lr: float, weight_decay: float, device: torch.device) -> optim.Optimizer:
+    """The update rule, in its fused implementation where torch has one for the device: a single kernel per step
+    instead of several small operations per parameter, which dominate the step time of small networks."""
+    if name == "rmsprop" or (name == "adagrad" and device.type != "cpu"):  # no fused kernel: one per operation
+        klass = optim.RMSprop if name == "rmsprop" else optim.Adagrad
+        return klass(params, lr=lr, weight_decay=weight_decay, foreach=True)
     if name in ("sgd", "momentum"):
         momentum = {"momentum": 0.9, "nesterov": True} if name == "momentum" else {}
         return optim.SGD(params, lr=lr, weight_decay=weight_decay, fused=True, **momentum)
