@@ -20,6 +20,7 @@ from bench import metrics, tracking
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 HISTORY_ONLY = ("act_mean/", "act_std/")  # MLP history columns kept out of MLflow's metrics
+LAST_EPOCH_ONLY = ("update_ratio/", "dead_frac/", "saturated_frac/")  # in MLflow at the last epoch only
 
 
 class ConfigError(ValueError):
@@ -193,9 +194,19 @@ def run(cfg: DictConfig) -> dict[str, float]:
 
 
 def _curves(history: list[dict[str, float]]) -> list[dict[str, float]]:
-    """The history's curves for MLflow. Activation means and stds stay in ``history.csv`` only: a third of the
-    values of a deep network's history, which no comparison across runs reads."""
-    return [{k: v for k, v in record.items() if not k.startswith(HISTORY_ONLY)} for record in history]
+    """The history's curves for MLflow: every epoch of the losses, accuracies and gradient norms, which runs are
+    compared on; the other per-layer diagnostics at the last epoch only, so that the runs table still shows them
+    (each logged value costs MLflow a row, and their full curves are read from ``history.csv``). Activation means
+    and stds stay in ``history.csv`` only."""
+    last = len(history) - 1
+    return [
+        {
+            k: v
+            for k, v in record.items()
+            if not k.startswith(HISTORY_ONLY) and (i == last or not k.startswith(LAST_EPOCH_ONLY))
+        }
+        for i, record in enumerate(history)
+    ]
 
 
 def _params(job: dict[str, Any]) -> dict[str, str]:

@@ -45,6 +45,8 @@ def test_mlp_run_follows_the_schema(make_cfg, tmp_path):
     for name in ("loss/train", "accuracy/train", "accuracy/val", "grad_norm/layer_0", "grad_norm/layer_2"):
         assert len(store.client.get_metric_history(run.info.run_id, name)) == 5
     assert "dead_frac/layer_1" in run.data.metrics and "act_mean/layer_1" not in run.data.metrics
+    for name in ("dead_frac/layer_1", "update_ratio/layer_2"):  # the last epoch's value, the curve in history.csv
+        assert [m.step for m in store.client.get_metric_history(run.info.run_id, name)] == [5]
     history = Path(store.client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path)))
     columns = history.read_text().splitlines()[0].split(",")
     assert {"act_mean/layer_1", "act_std/layer_1", "dead_frac/layer_1"} <= set(columns)

@@ -153,17 +153,25 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         tracking_datasets=("iris",),
         tracking_part_runs=2,
         cli_sweep=("dataset=iris", "model=decision_tree,knn", "seed=0"),
+        tracking_sweep=("dataset=iris", "model=decision_tree", "seed=0,1"),
         report_sizes=(10, 30),
     )
     md_path, json_path = perf.run(tiny, tmp_path / "out")
     data = json.loads(json_path.read_text())
-    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "d", "e", "f"}
+    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f"}
     for group in data["groups"].values():
         assert group["baseline"].startswith("Baseline")
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
-            assert len(row["repeats"]) == (1 if group is data["groups"]["d"] else 2)
+            assert len(row["repeats"]) == (1 if group in (data["groups"]["d"], data["groups"]["c3"]) else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
+    sweep, *calls = data["groups"]["c3"]["rows"]
+    assert sweep["case"] == "whole sweep (wall)" and sweep["median_s"] > 0
+    # two jobs: the store opened once, two runs (and the sweep's parent) created, logged and ended
+    assert {"Store() (MLflow import, store opened)", "Store.start_run", "Store.log", "Store.end_run"} <= {
+        c["case"] for c in calls
+    }
+    assert all(c["median_s"] > 0 for c in calls) and 0 < sum(c["ratio_vs_baseline"] for c in calls) < 1
     assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
     assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
     assert all(r["queries"] > 0 for r in data["groups"]["e"]["rows"])
@@ -171,4 +179,4 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     for key in ("cpu", "cores", "python", "torch", "scikit-learn", "numpy", "mlflow", "hydra-core", "torch_threads"):
         assert key in data["machine"]
     md = md_path.read_text()
-    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 10
+    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 11
