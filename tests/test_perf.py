@@ -180,3 +180,10 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         assert key in data["machine"]
     md = md_path.read_text()
     assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 11
+
+
+def test_split_sweep_cuts_the_first_override_with_several_values() -> None:
+    halves = perf.split_sweep(("dataset=iris", "model=tree,svm,knn", "seed=0,1"))
+    assert halves == [["dataset=iris", "model=tree", "seed=0,1"], ["dataset=iris", "model=svm,knn", "seed=0,1"]]
+    with pytest.raises(ValueError, match="single job"):
+        perf.split_sweep(("dataset=iris", "seed=0"))
