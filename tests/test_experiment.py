@@ -136,3 +136,21 @@ def test_learning_curve_is_logged_with_percent_steps(make_cfg):
 def test_learning_curve_shares_are_checked(make_cfg):
     with pytest.raises(experiment.ConfigError, match="learning_curve must list training shares in \\(0, 1\\]"):
         experiment.check(make_cfg("learning_curve=[0.5,2]"))
+
+
+def test_settle_memory_collects_old_garbage_and_freezes_the_living():
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    garbage, alive = Node(), Node()
+    garbage.me = garbage  # a reference cycle: only the cyclic collector frees it
+    dead = weakref.ref(garbage)
+    del garbage
+    frozen_before = gc.get_freeze_count()
+    experiment.settle_memory()
+    assert dead() is None
+    assert gc.get_freeze_count() > frozen_before  # what lives on (``alive`` among it) is out of later collections
+    assert not any(o is alive for generation in range(3) for o in gc.get_objects(generation))
