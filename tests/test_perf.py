@@ -146,6 +146,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     tiny = replace(
         perf.QUICK,
         repeats=2,
+        small_set_repeats=3,
         sweep_repeats=1,
         classification_samples=400,
         epochs=2,
@@ -163,7 +164,8 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         assert group["baseline"].startswith("Baseline")
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
-            assert len(row["repeats"]) == (1 if group in (data["groups"]["d"], data["groups"]["c3"]) else 2)
+            whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"])
+            assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
     sweep, *calls = data["groups"]["c3"]["rows"]
     assert sweep["case"] == "whole sweep (wall)" and sweep["median_s"] > 0
@@ -173,6 +175,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     }
     assert all(c["median_s"] > 0 for c in calls) and 0 < sum(c["ratio_vs_baseline"] for c in calls) < 1
     assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
+    assert all(r["paired_ratio"] > 0 for r in data["groups"]["b"]["rows"])
     assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
     assert all(r["queries"] > 0 for r in data["groups"]["e"]["rows"])
     assert all(isinstance(t["met"], bool) for t in data["targets"]) and len(data["targets"]) >= 9
