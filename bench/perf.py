@@ -677,9 +677,9 @@ def tracking_share(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
             }
         )
     share = shares[middle]
-    sweep = " ".join(sizes.tracking_sweep) or "the default sweep"
+    sweep = " ".join(sizes.tracking_sweep) or "(the default sweep)"
     group = Group(
-        f"c3. Tracking share of a real sweep: python -m bench {sweep} rerun=true",
+        f"c3. Tracking share of a real sweep: python -m bench rerun=true {sweep}",
         "Baseline: the sweep's wall time (process start to exit); ratio_vs_baseline is each part's share of it.",
         table,
         f"{sizes.sweep_repeats} repeats; the table shows the repeat with the median share ({100 * share:.1f}%; "
