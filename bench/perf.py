@@ -605,7 +605,7 @@ def tracking_parts(sizes: Sizes, uri: str) -> Group:
 TIMED_OUT_ENV = "BENCH_PERF_TIMED_OUT"
 
 
-def timed_cli() -> int:
+def timed_cli() -> None:
     """``python -m bench`` with the time spent in ``bench.tracking.Store`` (MLflow's import and every call to the
     store) summed per method and written as JSON to the file ``$BENCH_PERF_TIMED_OUT`` names. Group c3 runs it
     in a subprocess: ``python -c "from bench.perf import timed_cli; timed_cli()" OVERRIDE ...``."""
@@ -1202,7 +1202,8 @@ def markdown(sizes: Sizes, info: dict[str, Any], groups: list[Group], targets: l
         "# bench performance" + (" (quick run)" if quick else ""),
         "",
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} in {wall:.0f} s. Every time is the median of "
-        f"{sizes.repeats} interleaved repeats (sweeps: {sizes.sweep_repeats}); ratio_vs_baseline = median time / "
+        f"{sizes.repeats} interleaved repeats (digits fits: {max(sizes.repeats, sizes.small_set_repeats)}; sweeps: "
+        f"{sizes.sweep_repeats}); ratio_vs_baseline = median time / "
         "baseline median time, measured side by side in the same run (below 1: faster than the baseline).",
     ]
     if quick:
