@@ -3,6 +3,7 @@ same path through ``run``."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import time
@@ -200,9 +201,13 @@ def settle_memory() -> None:
     of the cyclic garbage collector's sight. With torch, scikit-learn and MLflow loaded, a process holds millions
     of objects, and each full collection walked them all: pauses of up to half a second, at moments such as a
     timed fit or a tracking call. New objects are collected as before; after the first job, collecting here only
-    looks at what the previous job created."""
+    looks at what the previous job created. At exit the objects are handed back to the collector, so that what
+    only it can free is finalized as before (the store's SQLite connections then close, which folds the
+    write-ahead log into the database file)."""
     gc.collect()
     gc.freeze()
+    atexit.unregister(gc.unfreeze)  # once, however many jobs
+    atexit.register(gc.unfreeze)
 
 
 def _curves(history: list[dict[str, float]]) -> list[dict[str, float]]:
