@@ -9,15 +9,17 @@ second with one line naming the value, instead of after an hour of training or a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 import bench
-from bench.tracking import TOTAL_ENV
+from bench.tracking import CHECKED_ENV, TOTAL_ENV
 
 
 def config_dir() -> Path:
@@ -220,7 +222,8 @@ def claims_main(suite: str, argv: list[str]) -> int:
         os.environ[TOTAL_ENV] = str(total)
         sys.argv = [sys.argv[0], sweep, "report.enabled=false", *argv]
         try:
-            sweep_job()
+            with checked_jobs():
+                sweep_job()
         except SystemExit as exc:  # a sweep with failed jobs: recorded, and the other claims still run
             if exc.code not in (None, 0):
                 failed.append(sweep)
@@ -240,6 +243,18 @@ def claims_main(suite: str, argv: list[str]) -> int:
         print(f"sweeps with failed jobs: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def checked_jobs(checked: bool = True) -> Iterator[None]:
+    """Within: this process's sweeper knows that ``preflight`` composed and checked every job, and skips Hydra's
+    second composition of each (``hydra_plugins.bench_sweeper``)."""
+    if checked:
+        os.environ[CHECKED_ENV] = str(os.getpid())
+    try:
+        yield
+    finally:
+        os.environ.pop(CHECKED_ENV, None)
 
 
 def _stop_reused_workers() -> None:
@@ -287,6 +302,7 @@ def report_main(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    checked = False
     try:
         if argv[:1] == ["report"]:
             return report_main(argv[1:])
@@ -298,12 +314,14 @@ def main(argv: list[str] | None = None) -> int:
             if suite := next((s for s in CLAIM_SUITES if f"experiment={s}" in argv), None):
                 return claims_main(suite, [a for a in argv if not a.startswith("-")])
             os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
+            checked = True
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sys.argv = [sys.argv[0], *argv]
     try:
-        sweep_job()
+        with checked_jobs(checked):
+            sweep_job()
     except KeyboardInterrupt:
         print("\ninterrupted: the current run is marked KILLED; the same command resumes the sweep", file=sys.stderr)
         return 130

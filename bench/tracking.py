@@ -25,6 +25,7 @@ from omegaconf import DictConfig
 
 PARENT_ENV = "BENCH_PARENT_RUN_ID"
 TOTAL_ENV = "BENCH_SWEEP_TOTAL"
+CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all composed and checked
 KEY_EXCLUDED = ("tracking", "report", "rerun")  # output settings: they never change a result
 PARAM_LIMIT = 6000  # MLflow's longest param value
 BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's log_batch limits

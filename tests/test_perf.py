@@ -167,6 +167,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
             whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"])
             assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
+    assert "basic launcher, hydra/sweeper=basic" in {r["case"] for r in data["groups"]["d"]["rows"]}
     sweep, *calls = data["groups"]["c3"]["rows"]
     assert sweep["case"] == "whole sweep (wall)" and sweep["median_s"] > 0
     # two jobs: the store opened once, two runs (and the sweep's parent) created, logged and ended
