@@ -129,13 +129,17 @@ def _check_types(job: tuple[str, ...], compose_groups) -> None:
     from omegaconf import OmegaConf
 
     overrides = OverridesParser.create().parse_overrides(list(job))
-    groups = [o.input_line for o in overrides if (CONFIG_DIR / o.key_or_group).is_dir()]
-    defaults = None
+    choices = {o.key_or_group: o.input_line for o in overrides if (CONFIG_DIR / o.key_or_group).is_dir()}
     for override in overrides:
         key = override.key_or_group
-        if (CONFIG_DIR / key).is_dir() or override.is_delete():
+        if key in choices or override.is_delete() or _plain_seed(override.input_line):
             continue
-        defaults = defaults if defaults is not None else compose_groups(groups)
+        # a key's default depends on the choice of its own group (model.lr: the model) and on the experiment, so
+        # a sweep's jobs share few compositions: tracking.uri needs one, model.lr one per model
+        own = key.split(".")[0]
+        defaults = compose_groups(
+            [line for group, line in choices.items() if group not in ("dataset", "model") or group == own]
+        )
         default, value = OmegaConf.select(defaults, key, default=None), override.value()
         if default is None or value is None:
             continue

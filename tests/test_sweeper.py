@@ -1,11 +1,13 @@
-"""hydra_plugins.bench_sweeper: jobs the CLI has checked are not composed a second time before launch."""
+"""A sweep composes each distinct job once to check it (``bench.__main__.preflight``) and each job once to launch
+it: ``hydra_plugins.bench_sweeper`` skips the basic sweeper's pass in between."""
 
 import os
 
+import hydra
 import pytest
 from hydra.plugins.sweeper import Sweeper
 
-from bench.__main__ import main
+from bench.__main__ import main, preflight
 from bench.tracking import CHECKED_ENV
 from hydra_plugins.bench_sweeper.bench_sweeper import BenchSweeper
 
@@ -32,7 +34,9 @@ def test_only_the_process_that_checked_the_jobs_skips_validation(monkeypatch, ma
         monkeypatch.delenv(CHECKED_ENV, raising=False)
     else:  # "1": a parent process marked it, and this one inherited the environment
         monkeypatch.setenv(CHECKED_ENV, str(os.getpid()) if marked == "self" else marked)
-    BenchSweeper(max_batch_size=None).validate_batch_is_legal([["seed=0"], ["seed=1"]])
+    # no __init__: Hydra's plugin scan may have re-run basic_sweeper, whose __init__ names its class by module global
+    sweeper = object.__new__(BenchSweeper)
+    sweeper.validate_batch_is_legal([["seed=0"], ["seed=1"]])
     assert validated == ([] if skips else [2])
 
 
@@ -50,3 +54,26 @@ def test_the_cli_composes_checked_jobs_only_to_launch_them(tmp_path, validated):
     assert CHECKED_ENV not in os.environ  # the mark ends with the sweep
     assert main([*args, "hydra/sweeper=basic"]) == 0  # Hydra's sweeper validates the same jobs
     assert validated == [2]
+
+
+def test_the_check_composes_each_distinct_job_once_and_shares_defaults(monkeypatch, tmp_path):
+    composed = []
+    original = hydra.compose
+
+    def counting(name, overrides=(), **kwargs):
+        composed.append(tuple(overrides))
+        return original(name, overrides, **kwargs)
+
+    monkeypatch.setattr(hydra, "compose", counting)
+    args = [
+        "dataset=iris,wine",
+        "model=mlp,svm",
+        "seed=0,1",
+        "test_size=0.3",
+        f"tracking.uri=sqlite:///{tmp_path}/s.db",
+    ]
+    assert preflight([*args, "report.enabled=false"]) == 8
+    # the whole command, the 4 jobs that differ by more than their seed, and one config of defaults whose types
+    # the top-level overrides are checked against (none per seed, none per dataset or model)
+    assert len(composed) == 1 + 4 + 1
+    assert composed.count(()) == 1
