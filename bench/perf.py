@@ -728,7 +728,7 @@ def sweep_throughput(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
             ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
             one_thread,
         ),
-        # Hydra's own sweeper composes every job once more to validate it, after bench's check has
+        # Hydra's own sweeper: every job composed once more to validate it, though bench's check already did
         "basic launcher, hydra/sweeper=basic": ("basic_sweeper", ["hydra/sweeper=basic"], {}),
     }
     cases, steady = {}, {}
