@@ -50,7 +50,9 @@ OPENML_HOME = "~/.cache/bench"  # scikit-learn keeps OpenML downloads in <data_h
 OPENML_RETRIES, OPENML_DELAY = 2, 1.0  # network retries (and seconds between) before an uncached set fails
 
 
-FACTS = ("rows", "features", "classes", "class_counts", "imbalance_ratio", "digest")  # measured on the data, not set
+# what a run records about its data (Dataset.facts): measured on the data or reported by its source, never set, so
+# reports name dataset variants by settings only
+FACTS = ("rows", "features", "classes", "class_counts", "imbalance_ratio", "digest", "openml_id", "openml_version")
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Dataset:
 
     def facts(self) -> dict[str, str]:
         """What a run records about its data, as MLflow params: size, class balance, digest, source facts."""
-        facts = {  # FACTS, then the source's own
+        facts = {  # FACTS: these, then the source's own (Dataset.info)
             "dataset.rows": len(self.y),
             "dataset.features": self.X.shape[1],
             "dataset.classes": self.n_classes,

@@ -131,3 +131,4 @@ def test_class_balance_is_reported():
         facts["dataset.rows"] == "4597" and facts["dataset.classes"] == "2" and facts["dataset.digest"] == spam.digest
     )
     assert "dataset.digest" not in data.Builtin(name="iris").load().facts()
+    assert {key.removeprefix("dataset.") for key in facts} <= set(data.FACTS)  # reports know them as facts

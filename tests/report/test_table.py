@@ -53,6 +53,7 @@ def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
     raw["params.dataset.max_samples"] = raw["run_id"].map(lambda r: "100" if r in ("r2", "r3") else "None")
     raw["params.dataset.rows"] = subsampled.map({True: "100", False: "150"})
     raw["params.dataset.class_counts"] = subsampled.map({True: '{"a": 50}', False: '{"a": 75}'})
+    raw["params.dataset.openml_version"] = raw["run_id"].map(lambda r: "2" if r == "r3" else "1")  # a source's fact
     table = tidy(raw).set_index("run_id")
     assert table.loc["r2", "dataset"] == "iris max_samples=100"
     assert table.loc["r1", "dataset"] == "iris max_samples=None"
