@@ -6,6 +6,8 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import signal
+import threading
 import time
 import traceback
 from numbers import Integral, Real
@@ -126,6 +128,7 @@ def run(cfg: DictConfig) -> dict[str, float]:
     if parent := tracking.parent_run_id():
         tags["mlflow.parentRunId"] = parent
     run_id = store.start_run(label, tags)
+    interrupts = NotedInterrupts()
     try:
         check(cfg)
         data = build_source(cfg.dataset).load()
@@ -176,13 +179,15 @@ def run(cfg: DictConfig) -> dict[str, float]:
         if cfg.tracking.log_model:
             _log_model(store, run_id, model, X_test[:5])
         store.end_run(run_id)
-    except KeyboardInterrupt:  # Ctrl-C: the run is over, not failed, and the sweep stops
-        store.end_run(run_id, "KILLED")
-        if parent:
-            store.end_run(parent, "KILLED")
-        raise
-    except Exception as exc:  # recorded as data; the sweep goes on
-        message = one_line(exc)[:500]
+    except (KeyboardInterrupt, Exception) as exc:
+        if isinstance(exc, KeyboardInterrupt) or interrupts.seen:  # Ctrl-C: the run is over, not failed; stop
+            store.end_run(run_id, "KILLED")
+            if parent:
+                store.end_run(parent, "KILLED")
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from exc
+        message = one_line(exc)[:500]  # any other error is recorded as data; the sweep goes on
         store.log(
             run_id,
             tags={"bench.outcome": "error", "bench.error": message, "bench.traceback": traceback.format_exc()[-4000:]},
@@ -190,10 +195,34 @@ def run(cfg: DictConfig) -> dict[str, float]:
         store.end_run(run_id, "FAILED")
         _report_line(cfg, f"FAILED: {message}", started)
         return {}
+    finally:
+        interrupts.restore()
     diverged = f"  DIVERGED at epoch {outcome_tags['bench.diverged_epoch']}" if outcome == "diverged" else ""
     note = f"acc {result['test_accuracy']:.3f}{diverged}"
     _report_line(cfg, f"{note}  fit {fit_time:.2f}s", started)
     return result
+
+
+class NotedInterrupts:
+    """From creation until ``restore()``: a Ctrl-C (SIGINT) still raises KeyboardInterrupt, and is also noted in
+    ``seen``. Library code may turn that KeyboardInterrupt into another exception (OmegaConf does when it arrives in
+    the middle of building a config), and the job must still stop as interrupted, not go on as failed. Signal
+    handlers belong to the main thread: elsewhere (a Ray actor's thread) nothing is installed."""
+
+    def __init__(self) -> None:
+        self.seen, self.previous = False, None
+        current = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread() and callable(current):
+            self.previous = signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        self.previous(signum, frame)
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
 
 
 def settle_memory() -> None:

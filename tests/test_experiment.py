@@ -1,5 +1,6 @@
 """``run(cfg)`` on the real configs made small, into a real SQLite store."""
 
+import signal
 from pathlib import Path
 
 import mlflow
@@ -154,3 +155,20 @@ def test_settle_memory_collects_old_garbage_and_freezes_the_living():
     assert dead() is None
     assert gc.get_freeze_count() > frozen_before  # what lives on (``alive`` among it) is out of later collections
     assert not any(o is alive for generation in range(3) for o in gc.get_objects(generation))
+
+
+def test_ctrl_c_that_a_library_turns_into_another_error_still_stops_the_sweep(make_cfg, monkeypatch):
+    def load_interrupted(_dataset):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:  # as OmegaConf does when the interrupt lands while it builds a config
+            raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'") from None
+
+    monkeypatch.setattr(experiment, "build_source", load_interrupted)
+    cfg = make_cfg("dataset=iris", "model=knn")
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run(cfg)
+    _, [run] = runs(cfg)
+    assert run.info.status == "KILLED" and "bench.error" not in run.data.tags
+    assert signal.getsignal(signal.SIGINT) is handler  # the job's handler is gone with the job
