@@ -76,6 +76,10 @@ class Sizes:
     )
     report_sizes: tuple[int, ...] = (100, 1_000, 5_000)
 
+    @property
+    def digits_repeats(self) -> int:
+        return max(self.repeats, self.small_set_repeats)
+
 
 FULL = Sizes(mode="full")
 QUICK = replace(
@@ -378,7 +382,7 @@ def mlp_training(sizes: Sizes, peak_1thread: float) -> tuple[Group, Group]:
         if not sizes.sklearn_default_blas:
             del cases["sklearn MLPClassifier"]
         # one warm-up round (torch's first fit in a process costs about a second more) before the first set only
-        repeats = max(sizes.repeats, sizes.small_set_repeats) if data.name == "digits" else sizes.repeats
+        repeats = sizes.digits_repeats if data.name == "digits" else sizes.repeats
         results = interleave(cases, repeats, warmup=data is splits[0], label=f"mlp {data.name}")
         for name, timings in results.items():
             timings.extra["threads"] = thread_counts[name]
@@ -1212,7 +1216,7 @@ def markdown(sizes: Sizes, info: dict[str, Any], groups: list[Group], targets: l
         "# bench performance" + (" (quick run)" if quick else ""),
         "",
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} in {wall:.0f} s. Every time is the median of "
-        f"{sizes.repeats} interleaved repeats (digits fits: {max(sizes.repeats, sizes.small_set_repeats)}; sweeps: "
+        f"{sizes.repeats} interleaved repeats (digits fits: {sizes.digits_repeats}; sweeps: "
         f"{sizes.sweep_repeats}); ratio_vs_baseline = median time / "
         "baseline median time, measured side by side in the same run (below 1: faster than the baseline).",
     ]
