@@ -7,7 +7,8 @@ import pickle
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from sklearn import metrics as skm
@@ -133,3 +134,20 @@ class _RssSampler(threading.Thread):
         self.join()
         self.peak = max(self.peak, self._rss())
         return (self.peak - self.base) / 2**20
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What an estimator with training diagnostics reports after ``fit`` (``training_summary()``)."""
+
+    metrics: dict[str, float]
+    history: list[dict[str, float]]
+    curves: list[dict[str, float]]
+    tags: dict[str, str]
+
+
+@runtime_checkable
+class Diagnosed(Protocol):
+    def preload(self) -> None: ...
+
+    def training_summary(self) -> TrainingSummary: ...

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from bench.__main__ import CONFIG_DIR
+from bench.config import CONFIG_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 

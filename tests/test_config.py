@@ -2,8 +2,8 @@
 
 import pytest
 
-from bench import data, experiment
-from bench.__main__ import CONFIG_DIR
+from bench import data, job
+from bench.config import CONFIG_DIR
 
 REQUIRED = {  # dataset templates that need the user's values
     "file": (f"dataset.path={data.SHIPPED_DIR / 'penguins.csv.gz'}", "dataset.target=species"),
@@ -20,14 +20,14 @@ def options(group: str) -> list[str]:
 @pytest.mark.parametrize("model", options("model"))
 def test_dataset_and_model_configs_compose_and_validate(make_cfg, dataset, model):
     cfg = make_cfg(f"dataset={dataset}", f"model={model}", *REQUIRED.get(dataset, ()))
-    experiment.check(cfg)
+    job.check(cfg)
     assert cfg.model.name == model and cfg.dataset.name == dataset
 
 
 @pytest.mark.parametrize("name", options("experiment"))
 def test_experiments_compose(make_cfg, name):
     cfg = make_cfg(f"experiment={name}")
-    experiment.check(cfg)
+    job.check(cfg)
 
 
 def test_default_sweep_covers_the_issue_matrix(make_cfg):

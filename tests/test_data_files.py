@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import data, experiment, tracking
+from bench import data, job, tracking
 
 
 def penguin_table(n: int = 60) -> pd.DataFrame:
@@ -68,8 +68,8 @@ def test_rows_without_a_label_are_dropped(tmp_path):
 
 def test_file_run_logs_the_file_digest_as_the_input(make_cfg, csv_file, tmp_path):
     args = ("dataset=file", f"dataset.path={csv_file}", "dataset.target=species", "dataset.name=mine")
-    assert experiment.run(make_cfg(*args, "model=knn"))["test_accuracy"] > 0.8
-    assert experiment.run(make_cfg(*args, "model=mlp", "model.max_epochs=3"))["test_accuracy"] > 0.5
+    assert job.run(make_cfg(*args, "model=knn"))["test_accuracy"] > 0.8
+    assert job.run(make_cfg(*args, "model=mlp", "model.max_epochs=3"))["test_accuracy"] > 0.5
     cfg = make_cfg(*args, "model=knn")
     store = tracking.Store(cfg.tracking.uri, cfg.tracking.experiment)
     runs = store.client.search_runs([store.experiment_id])
@@ -94,9 +94,9 @@ def test_preprocessing_is_fitted_on_the_training_split_only(make_cfg, csv_file):
     cfg = make_cfg(
         "dataset=file", f"dataset.path={csv_file}", "dataset.target=species", "dataset.drop=[id]", "model=knn"
     )
-    ds = experiment.build_source(cfg.dataset).load()
+    ds = job.build_source(cfg.dataset).load()
     X_train, X_test, y_train, _ = data.split(ds, 0.25, 0)
-    model = experiment.build_model(cfg.model, ds).fit(X_train, y_train)
+    model = job.build_model(cfg.model, ds).fit(X_train, y_train)
     numeric = model[0].named_transformers_["numeric"]
     assert numeric[0].statistics_[0] == pytest.approx(X_train["bill_mm"].median())
     unseen = X_test.head(1).assign(island="Atlantis")  # a category the training split never saw
@@ -140,14 +140,14 @@ def test_cheap_checks_happen_when_the_source_is_built(make_cfg, tmp_path):
         data.File(path=write(tmp_path, "t.xlsx", "x"), target="y")
     with pytest.raises(ValueError, match="needs dataset.path=FILE and dataset.target=COLUMN"):
         data.File(path=None, target="y")
-    with pytest.raises(experiment.ConfigError, match="nothere.csv' does not exist"):
-        experiment.check(make_cfg("dataset=file", f"dataset.path={tmp_path}/nothere.csv", "dataset.target=y"))
+    with pytest.raises(job.ConfigError, match="nothere.csv' does not exist"):
+        job.check(make_cfg("dataset=file", f"dataset.path={tmp_path}/nothere.csv", "dataset.target=y"))
 
 
 def test_a_bad_file_is_a_failed_run_with_a_one_line_error(make_cfg, tmp_path):
     path = write(tmp_path, "t.csv", "a,y\n1,p\nx,q\n2,p\n3,q\n4,p\n")
     cfg = make_cfg("dataset=file", f"dataset.path={path}", "dataset.target=y", "model=knn")
-    assert experiment.run(cfg) == {}
+    assert job.run(cfg) == {}
     store = tracking.Store(cfg.tracking.uri, cfg.tracking.experiment)
     [run] = store.client.search_runs([store.experiment_id])
     assert run.info.status == "FAILED"

@@ -10,7 +10,7 @@ import pytest
 import sklearn.datasets._openml
 from sklearn.datasets.tests.test_openml import _monkey_patch_webbased_functions
 
-from bench import data, experiment, tracking
+from bench import data, job, tracking
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +98,7 @@ def test_run_logs_the_openml_id_and_version(monkeypatch, tmp_path, make_cfg):
     cfg = make_cfg(
         "dataset=openml", "dataset.data_id=61", "dataset.name=iris", f"dataset.data_home={home}", "model=knn"
     )
-    assert experiment.run(cfg)["test_accuracy"] > 0.8
+    assert job.run(cfg)["test_accuracy"] > 0.8
     store = tracking.Store(cfg.tracking.uri, cfg.tracking.experiment)
     [run] = store.client.search_runs([store.experiment_id])
     params = run.data.params

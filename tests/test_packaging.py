@@ -21,7 +21,7 @@ def test_wheel_install_finds_its_configs(tmp_path):
     assert (site / "hydra_plugins" / "bench_sweeper" / "bench_sweeper.py").is_file()  # conf/config.yaml names it
     env = {**cli_env(), "PYTHONPATH": str(site)}
     where = subprocess.run(
-        [sys.executable, "-c", "import bench.__main__ as m; print(m.CONFIG_DIR)"],
+        [sys.executable, "-c", "import bench.config as m; print(m.CONFIG_DIR)"],
         cwd=work,
         env=env,
         capture_output=True,

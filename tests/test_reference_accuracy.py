@@ -8,7 +8,7 @@ MLPClassifier on scaled features. The slow sets (magic, letter) are left to the 
 import numpy as np
 import pytest
 
-from bench import experiment
+from bench import job
 
 MODELS = ("decision_tree", "svm", "knn", "mlp")
 REFERENCE = {  # DT / SVC-rbf / kNN5 / sklearn MLPClassifier, 5-fold CV
@@ -28,7 +28,7 @@ def test_default_models_reach_the_reference_accuracies(make_cfg, dataset, capsys
     ours = {
         model: np.mean(
             [
-                experiment.run(make_cfg(f"dataset={dataset}", f"model={model}", f"seed={seed}"))["test_accuracy"]
+                job.run(make_cfg(f"dataset={dataset}", f"model={model}", f"seed={seed}"))["test_accuracy"]
                 for seed in range(3)
             ]
         )

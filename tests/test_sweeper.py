@@ -1,4 +1,4 @@
-"""A sweep composes each distinct job once to check it (``bench.__main__.preflight``) and each job once to launch
+"""A sweep composes each distinct job once to check it (``bench.cli.preflight``) and each job once to launch
 it: ``hydra_plugins.bench_sweeper`` skips the basic sweeper's pass in between."""
 
 import os
@@ -7,8 +7,9 @@ import hydra
 import pytest
 from hydra.plugins.sweeper import Sweeper
 
-from bench.__main__ import main, preflight
-from bench.tracking import CHECKED_ENV
+from bench.__main__ import main
+from bench.cli.preflight import preflight
+from bench.config import CHECKED_ENV
 from hydra_plugins.bench_sweeper.bench_sweeper import BenchSweeper
 
 

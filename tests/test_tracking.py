@@ -3,6 +3,7 @@ import os
 import pytest
 
 from bench import tracking
+from bench.tracking import store as store_module
 
 
 def test_resolve_uri_makes_relative_sqlite_absolute(tmp_path):
@@ -90,13 +91,13 @@ def test_retry_waits_out_sqlite_locks_only():
             raise RuntimeError("(sqlite3.OperationalError) database is locked")
         return "done"
 
-    assert tracking._retry(flaky) == "done" and len(calls) == 3
+    assert store_module._retry(flaky) == "done" and len(calls) == 3
 
     def broken():
         raise RuntimeError("no such table: runs")
 
     with pytest.raises(RuntimeError, match="no such table"):
-        tracking._retry(broken)
+        store_module._retry(broken)
 
     races = []
 
@@ -107,9 +108,9 @@ def test_retry_waits_out_sqlite_locks_only():
         return "linked"
 
     with pytest.raises(RuntimeError, match="UNIQUE"):
-        tracking._retry(racing_insert)  # not a transient error for every write
+        store_module._retry(racing_insert)  # not a transient error for every write
     races.clear()
-    assert tracking._retry(racing_insert, transient=tracking.DATASET_RACE) == "linked" and len(races) == 2
+    assert store_module._retry(racing_insert, transient=store_module.DATASET_RACE) == "linked" and len(races) == 2
 
 
 def test_reap_marks_only_runs_whose_process_is_gone(store):

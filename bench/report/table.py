@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import time
-from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
@@ -136,15 +135,10 @@ def _short(value: object) -> str:
 
 def report_context(uri: str, experiment: str) -> dict[str, str]:
     """Facts for the report's run summary: where the runs are, and what produced the report."""
-    from bench.tracking import redact, versions
+    from bench import environment
+    from bench.tracking.schema import redact
 
-    def pkg(name: str) -> str:
-        try:
-            return f"{name} {version(name)}"
-        except PackageNotFoundError:
-            return f"{name} (not installed)"
-
-    info = versions()
+    info, libraries = environment.versions(), environment.LIBRARIES
     return {
         "experiment": experiment,
         "tracking_uri": redact(uri),
@@ -152,17 +146,6 @@ def report_context(uri: str, experiment: str) -> dict[str, str]:
         "bench_version": info["bench.version"],
         "git_commit": info["bench.git_commit"],
         "python": platform.python_version(),
-        "platform": f"{platform.system()} {platform.machine()}, {_cpu()}",
-        "versions": ", ".join(pkg(p) for p in ("torch", "scikit-learn", "pandas", "mlflow", "hydra-core")),
+        "platform": environment.platform_line(),
+        "versions": ", ".join(f"{name} {environment.package_version(name, '(not installed)')}" for name in libraries),
     }
-
-
-def _cpu() -> str:
-    import os
-
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        model = platform.processor()
-    return f"{model or 'unknown CPU'}, {os.cpu_count()} cores"

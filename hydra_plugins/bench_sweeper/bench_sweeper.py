@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
 
-from bench.tracking import CHECKED_ENV
+from bench.config import CHECKED_ENV
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from bench import experiment, tracking
+from bench import job, tracking
 
 FAST_MLP = ("model=mlp", "model.max_epochs=5", "model.hidden_layer_sizes=[8,8]")
 FINAL = {
@@ -30,7 +30,7 @@ def runs(cfg):
 
 def test_mlp_run_follows_the_schema(make_cfg, tmp_path):
     cfg = make_cfg("dataset=iris", *FAST_MLP, "seed=1")
-    result = experiment.run(cfg)
+    result = job.run(cfg)
     store, [run] = runs(cfg)
     assert run.info.status == "FINISHED" and run.info.run_name == "iris/mlp/seed=1"
     tags = run.data.tags
@@ -60,7 +60,7 @@ def test_mlp_run_follows_the_schema(make_cfg, tmp_path):
 @pytest.mark.parametrize("model", ["decision_tree", "svm", "knn"])
 def test_every_family_logs_the_same_final_metrics(make_cfg, model):
     cfg = make_cfg("dataset=wine", f"model={model}")
-    experiment.run(cfg)
+    job.run(cfg)
     store, [run] = runs(cfg)
     assert set(run.data.metrics) >= FINAL
     assert "grad_ratio_first_last" not in run.data.metrics
@@ -69,19 +69,19 @@ def test_every_family_logs_the_same_final_metrics(make_cfg, model):
 
 def test_finished_job_is_skipped_unless_rerun(make_cfg, capsys):
     cfg = make_cfg("dataset=iris", "model=knn")
-    first = experiment.run(cfg)
-    assert experiment.run(cfg) == first
+    first = job.run(cfg)
+    assert job.run(cfg) == first
     assert "skipped" in capsys.readouterr().out
     assert len(runs(cfg)[1]) == 1
-    experiment.run(make_cfg("dataset=iris", "model=knn", "rerun=true"))
+    job.run(make_cfg("dataset=iris", "model=knn", "rerun=true"))
     assert len(runs(cfg)[1]) == 2
-    experiment.run(make_cfg("dataset=iris", "model=knn", "seed=1"))
+    job.run(make_cfg("dataset=iris", "model=knn", "seed=1"))
     assert len(runs(cfg)[1]) == 3
 
 
 def test_a_failing_job_is_recorded_and_does_not_raise(make_cfg, capsys):
     cfg = make_cfg("dataset=iris", "model=knn", "model.n_neighbors=500")  # more neighbours than samples
-    assert experiment.run(cfg) == {}
+    assert job.run(cfg) == {}
     _, [run] = runs(cfg)
     assert run.info.status == "FAILED" and run.data.tags["bench.outcome"] == "error"
     assert "n_neighbors" in run.data.tags["bench.error"] and "\n" not in run.data.tags["bench.error"]
@@ -90,7 +90,7 @@ def test_a_failing_job_is_recorded_and_does_not_raise(make_cfg, capsys):
 
 def test_diverging_mlp_is_a_result(make_cfg):
     cfg = make_cfg("dataset=iris", *FAST_MLP, "model.optimizer=sgd", "model.lr=1e12", "model.early_stopping=false")
-    experiment.run(cfg)
+    job.run(cfg)
     _, [run] = runs(cfg)
     assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "diverged"
     assert 1 <= int(run.data.tags["bench.diverged_epoch"]) == run.data.metrics["epochs_run"] < 5
@@ -98,24 +98,24 @@ def test_diverging_mlp_is_a_result(make_cfg):
 
 def test_same_seed_same_metrics(make_cfg):
     cfg = make_cfg("dataset=moons", *FAST_MLP)
-    first = experiment.run(cfg)
-    again = experiment.run(make_cfg("dataset=moons", *FAST_MLP, "rerun=true"))
+    first = job.run(cfg)
+    again = job.run(make_cfg("dataset=moons", *FAST_MLP, "rerun=true"))
     for name in ("test_accuracy", "train_accuracy", "test_log_loss", "grad_ratio_first_last"):
         assert first[name] == again[name]
 
 
 def test_check_names_the_bad_value(make_cfg):
-    with pytest.raises(experiment.ConfigError, match="'C' parameter of SVC .* Got 'abc'"):
-        experiment.check(make_cfg("model=svm", "model.C=abc"))
-    with pytest.raises(experiment.ConfigError, match="test_size must be a number in \\(0, 1\\); got 1.5"):
-        experiment.check(make_cfg("test_size=1.5"))
-    with pytest.raises(experiment.ConfigError, match="'n_samples' parameter of dataset 'moons'.*Got -3"):
-        experiment.check(make_cfg("dataset=moons", "dataset.n_samples=-3"))
+    with pytest.raises(job.ConfigError, match="'C' parameter of SVC .* Got 'abc'"):
+        job.check(make_cfg("model=svm", "model.C=abc"))
+    with pytest.raises(job.ConfigError, match="test_size must be a number in \\(0, 1\\); got 1.5"):
+        job.check(make_cfg("test_size=1.5"))
+    with pytest.raises(job.ConfigError, match="'n_samples' parameter of dataset 'moons'.*Got -3"):
+        job.check(make_cfg("dataset=moons", "dataset.n_samples=-3"))
 
 
 def test_log_model_stores_a_loadable_model(make_cfg):
     cfg = make_cfg("dataset=iris", "model=decision_tree", "tracking.log_model=true")
-    experiment.run(cfg)
+    job.run(cfg)
     store, [run] = runs(cfg)
     mlflow.set_tracking_uri(store.uri)
     model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
@@ -124,7 +124,7 @@ def test_log_model_stores_a_loadable_model(make_cfg):
 
 def test_learning_curve_is_logged_with_percent_steps(make_cfg):
     cfg = make_cfg("dataset=digits", "model=decision_tree", "learning_curve=[0.1,0.5,1.0]")
-    result = experiment.run(cfg)
+    result = job.run(cfg)
     store, [run] = runs(cfg)
     test_curve = store.client.get_metric_history(run.info.run_id, "learning_curve/test_accuracy")
     assert [m.step for m in test_curve] == [10, 50, 100]
@@ -135,8 +135,8 @@ def test_learning_curve_is_logged_with_percent_steps(make_cfg):
 
 
 def test_learning_curve_shares_are_checked(make_cfg):
-    with pytest.raises(experiment.ConfigError, match="learning_curve must list training shares in \\(0, 1\\]"):
-        experiment.check(make_cfg("learning_curve=[0.5,2]"))
+    with pytest.raises(job.ConfigError, match="learning_curve must list training shares in \\(0, 1\\]"):
+        job.check(make_cfg("learning_curve=[0.5,2]"))
 
 
 def test_settle_memory_collects_old_garbage_and_freezes_the_living():
@@ -151,7 +151,7 @@ def test_settle_memory_collects_old_garbage_and_freezes_the_living():
     dead = weakref.ref(garbage)
     del garbage
     frozen_before = gc.get_freeze_count()
-    experiment.settle_memory()
+    job.settle_memory()
     assert dead() is None
     assert gc.get_freeze_count() > frozen_before  # what lives on (``alive`` among it) is out of later collections
     assert not any(o is alive for generation in range(3) for o in gc.get_objects(generation))
@@ -164,11 +164,11 @@ def test_ctrl_c_that_a_library_turns_into_another_error_still_stops_the_sweep(ma
         except KeyboardInterrupt:  # as OmegaConf does when the interrupt lands while it builds a config
             raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'") from None
 
-    monkeypatch.setattr(experiment, "build_source", load_interrupted)
+    monkeypatch.setattr(job, "build_source", load_interrupted)
     cfg = make_cfg("dataset=iris", "model=knn")
     handler = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
-        experiment.run(cfg)
+        job.run(cfg)
     _, [run] = runs(cfg)
     assert run.info.status == "KILLED" and "bench.error" not in run.data.tags
     assert signal.getsignal(signal.SIGINT) is handler  # the job's handler is gone with the job

@@ -1,4 +1,5 @@
-"""MLflow glue: the store, the sweep's parent run, one child run per job, and the naming schema of DESIGN.md.
+"""The MLflow store: one experiment in one tracking store, its SQLite settings, and writes retried where parallel
+jobs collide.
 
 Everything goes through an explicit ``MlflowClient`` (no global active run), so jobs in other processes and
 other launchers log the same way. Values are written in batches: on SQLite each call is a transaction.
@@ -8,26 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import logging
 import os
-import re
 import socket
-import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from bench.tracking.schema import owner, redact
 
-PARENT_ENV = "BENCH_PARENT_RUN_ID"
-TOTAL_ENV = "BENCH_SWEEP_TOTAL"
-CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all composed and checked
-KEY_EXCLUDED = ("tracking", "report", "rerun")  # output settings: they never change a result
-PARAM_LIMIT = 6000  # MLflow's longest param value
 BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's log_batch limits
 
 
@@ -37,18 +28,6 @@ def resolve_uri(uri: str, base: str | os.PathLike | None = None) -> str:
     if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
         return prefix + str((Path(base or os.getcwd()) / uri[len(prefix) :]).resolve())
     return uri
-
-
-def redact(uri: str) -> str:
-    """The URI without a password, for anything printed or written into a report."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    return urlunsplit(
-        parts._replace(netloc=f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
-    )
 
 
 def check_reachable(uri: str, timeout: float = 5.0) -> None:
@@ -101,48 +80,6 @@ def check_store(uri: str) -> None:
 
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
-
-
-def run_key(job: Mapping[str, Any]) -> str:
-    """Hash of the resolved job config without output settings: equal keys mean the same experiment."""
-    payload = {k: v for k, v in job.items() if k not in KEY_EXCLUDED}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """``{"model": {"lr": 0.1}}`` -> ``{"model.lr": "0.1"}``, values cut to MLflow's limit."""
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, name + "."))
-        else:
-            flat[name] = (json.dumps(value) if isinstance(value, list | tuple) else str(value))[:PARAM_LIMIT]
-    return flat
-
-
-@functools.cache
-def versions() -> dict[str, str]:
-    """The bench version and the git commit of the checkout it runs from, when there is one."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        bench_version = version("bench")
-    except PackageNotFoundError:
-        bench_version = "unknown"
-    try:
-        git = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        )
-        commit = git.stdout.strip() if git.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {"bench.version": bench_version, "bench.git_commit": commit or "unknown"}
-
-
-def owner() -> dict[str, str]:
-    """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going."""
-    return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
 
 
 def _alive(pid: int) -> bool:
@@ -351,104 +288,3 @@ class Store:
 def open_store(uri: str, experiment: str) -> Store:
     """The process's ``Store`` for this URI and experiment: jobs of a sweep share one client and one lookup."""
     return Store(uri, experiment)
-
-
-def parent_run_id() -> str | None:
-    return os.environ.get(PARENT_ENV) or None
-
-
-class SweepCallback(Callback):
-    """Hydra callback around a multirun: sets the store up once, opens the sweep's parent run, and at the end
-    closes it, writes the reports and prints where everything is."""
-
-    def __init__(self) -> None:
-        self.store: Store | None = None
-        self.parent: str | None = None
-        self.started = 0.0
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        self.started = time.perf_counter()
-        self.store = open_store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
-        if reaped := self.store.reap_interrupted():
-            print(f"marked {len(reaped)} interrupted run(s) KILLED: {', '.join(reaped[:5])}", flush=True)
-        name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
-        self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
-        os.environ[PARENT_ENV] = self.parent
-        total = os.environ.get(TOTAL_ENV, "?")
-        carry_environment(config, {PARENT_ENV: self.parent, TOTAL_ENV: total})
-        fit_ray_launcher(config)
-        print(
-            f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {redact(self.store.uri)}",
-            flush=True,
-        )
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        if self.store is None or self.parent is None:
-            return
-        runs = self.store.children(self.parent)
-        failed = [r for r in runs if r.info.status != "FINISHED"]
-        self.store.end_run(self.parent, "FAILED" if failed else "FINISHED")
-        os.environ.pop(PARENT_ENV, None)
-        print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed")
-        for run in failed:
-            print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
-        unwritten = False
-        if config.report.enabled:
-            from bench.report import build_report
-
-            out = Path(config.hydra.runtime.cwd) / config.report.out_dir
-            try:
-                html, md = build_report(self.store.uri, self.store.experiment, out)
-                print(f"reports: {html}\n         {md}")
-            except OSError as exc:  # the runs are recorded; `python -m bench report --out DIR` writes them later
-                unwritten = True
-                print(f"error: cannot write the reports to {str(out)!r}: {exc.strerror or exc}", flush=True)
-        print(f"store:   {redact(self.store.uri)}")
-        print(f"compare: {ui_command(redact(self.store.uri))}")
-        if failed or unwritten:
-            raise SystemExit(1)
-
-
-def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
-    """Give every job of the sweep these environment variables (and ``MLFLOW_TRACKING_URI`` where it is set).
-
-    Jobs that Ray or SLURM start on other machines do not inherit this process's environment, but every launcher
-    runs its jobs through Hydra's ``run_job``, which sets ``hydra.job.env_set`` around the job; each job's config
-    is composed from the sweep's Hydra overrides, so the values travel as overrides of that key.
-    """
-    from omegaconf import read_write
-
-    carried = dict(env)
-    if uri := os.environ.get("MLFLOW_TRACKING_URI"):
-        carried["MLFLOW_TRACKING_URI"] = uri
-    overrides = [f"++hydra.job.env_set.{key}='{_quoted(value)}'" for key, value in carried.items()]
-    with read_write(config.hydra):
-        config.hydra.overrides.hydra = [*config.hydra.overrides.hydra, *overrides]
-
-
-def fit_ray_launcher(config: DictConfig) -> None:
-    """hydra-ray-launcher passes a default ``object_store_memory`` to ``ray.init``, which Ray refuses when it
-    connects to a running cluster (``hydra.launcher.ray.init.address=HOST:PORT``): there the cluster's own
-    setting applies, so the default is set to null before the launcher is built from this config."""
-    from omegaconf import open_dict, read_write
-
-    launcher = config.hydra.get("launcher") or {}
-    if not str(launcher.get("_target_", "")).endswith("RayLauncher"):
-        return
-    init = launcher.ray.init
-    if init.get("address") and "object_store_memory" not in init:
-        with read_write(init), open_dict(init):
-            init.object_store_memory = None
-
-
-def _quoted(value: str) -> str:
-    """A value for a single-quoted Hydra override string: there a backslash escapes only a quote, or another
-    backslash in a run of them before a quote or the closing quote."""
-    value = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", str(value))
-    return re.sub(r"(\\+)$", lambda m: m.group(1) * 2, value)
-
-
-def ui_command(uri: str) -> str:
-    if uri.startswith(("http://", "https://")):
-        return f"open {uri}"
-    return f"mlflow ui --backend-store-uri {uri} --host 127.0.0.1 --port 5000"

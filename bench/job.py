@@ -1,5 +1,5 @@
-"""One job of a sweep: load data, split, build the estimator, fit, evaluate, log. Every model family takes the
-same path through ``run``."""
+"""One job of a sweep: ``run(cfg)`` = ``prepare`` -> ``fit_and_score`` -> ``record``, the same path for every
+model family. An estimator with training diagnostics reports them through ``bench.metrics.Diagnosed``."""
 
 from __future__ import annotations
 
@@ -10,25 +10,21 @@ import signal
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import Pipeline
 
 from bench import data as datasets
 from bench import metrics, tracking
+from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
+from bench.environment import versions
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
-HISTORY_ONLY = ("act_mean/", "act_std/")  # MLP history columns kept out of MLflow's metrics
-LAST_EPOCH_ONLY = ("update_ratio/", "dead_frac/", "saturated_frac/")  # in MLflow at the last epoch only
-
-
-class ConfigError(ValueError):
-    """A job config that cannot run; the message is one line naming the bad value."""
 
 
 def job_config(cfg: DictConfig) -> dict[str, Any]:
@@ -70,6 +66,7 @@ def check(cfg: DictConfig) -> None:
                 raise ValueError(f"model config needs a string '{key}'; got {cfg.model.get(key)!r}")
         source = build_source(cfg.dataset)
         estimator = build_model(cfg.model, source.scaler)[-1]
+        # scikit-learn checks constructor arguments when fitting; the check alone has no public name
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
     except Exception as exc:
@@ -88,15 +85,99 @@ def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
             raise ConfigError(one_line(exc)) from exc
 
 
-def one_line(exc: BaseException) -> str:
-    """The first line of an exception and of its causes: what a user needs, without the traceback."""
-    parts = []
-    while exc is not None:
-        text = str(exc).strip().splitlines()
-        if text and text[0] not in parts:
-            parts.append(text[0])
-        exc = exc.__cause__
-    return ": ".join(parts) or "unknown error"
+@dataclass
+class Prepared:
+    """A job ready to fit: its config, its data split, and the unfitted pipeline."""
+
+    cfg: DictConfig
+    data: datasets.Dataset
+    X_train: Any
+    X_test: Any
+    y_train: np.ndarray
+    y_test: np.ndarray
+    model: Pipeline
+
+
+@dataclass
+class Result:
+    """What a fitted job measured: the final metrics, the test predictions, the estimator's training summary
+    (where it has one) and the learning curve (where the job asks for one)."""
+
+    metrics: dict[str, float]
+    test_pred: np.ndarray
+    summary: metrics.TrainingSummary | None = None
+    learning_curve: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.summary.tags) if self.summary else {"bench.outcome": "ok"}
+
+
+def prepare(cfg: DictConfig) -> Prepared:
+    check(cfg)
+    data = build_source(cfg.dataset).load()
+    X_train, X_test, y_train, y_test = datasets.split(data, cfg.test_size, cfg.seed)
+    model = build_model(cfg.model, data)
+    if isinstance(model[-1], metrics.Diagnosed):
+        model[-1].preload()  # a one-off import (torch) is not the model's fit time
+    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model)
+
+
+def fit_and_score(job: Prepared) -> Result:
+    model = job.model
+    fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
+    scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
+    scores.update(
+        fit_time_s=fit_time,
+        peak_memory_mb=peak_mb,
+        predict_latency_us=metrics.predict_latency_us(model, job.X_test),
+        model_size_bytes=metrics.model_size_bytes(model),
+    )
+    summary = model[-1].training_summary() if isinstance(model[-1], metrics.Diagnosed) else None
+    if summary is not None:
+        scores.update(summary.metrics)
+    curve = []
+    if job.cfg.learning_curve:
+        split = (job.X_train, job.y_train, job.X_test, job.y_test)
+        curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
+    return Result(scores, test_pred, summary, curve)
+
+
+def params(job: dict[str, Any]) -> dict[str, str]:
+    """The run's params: the flattened job config without output settings."""
+    return tracking.flatten({k: v for k, v in job.items() if k not in tracking.KEY_EXCLUDED})
+
+
+def artifacts(job: dict[str, Any], prepared: Prepared, result: Result) -> dict[str, str]:
+    """The run's text artifacts by path: the resolved config, the confusion matrix, the training history."""
+    import pandas as pd
+    from sklearn.metrics import confusion_matrix
+
+    labels = prepared.model.classes_
+    # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
+    shown = {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
+    matrix = confusion_matrix(prepared.y_test, result.test_pred, labels=labels)
+    files = {
+        "config.yaml": OmegaConf.to_yaml(shown),
+        "confusion_matrix.csv": pd.DataFrame(matrix, index=labels, columns=labels).to_csv(
+            index_label="true\\predicted"
+        ),
+    }
+    if result.summary is not None:
+        files["history.csv"] = pd.DataFrame(result.summary.history).to_csv(index=False)
+    return files
+
+
+def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Prepared, result: Result) -> None:
+    """Everything the run keeps: metrics and curves, params, tags, the data as its input, artifacts."""
+    data, curves = prepared.data, result.summary.curves if result.summary else []
+    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job)}, result.tags)
+    if result.learning_curve:
+        store.log(run_id, curves=result.learning_curve, step="percent")
+    store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
+    store.log_texts(run_id, artifacts(job, prepared, result))
+    if prepared.cfg.tracking.log_model:
+        log_model(store, run_id, prepared.model, prepared.X_test[:5])
 
 
 def run(cfg: DictConfig) -> dict[str, float]:
@@ -105,102 +186,55 @@ def run(cfg: DictConfig) -> dict[str, float]:
     A finished run with the same run key is reused unless ``rerun=true``. An exception in the job is recorded
     as a FAILED run with ``bench.outcome=error`` and does not propagate, so the rest of the sweep goes on.
     """
-    import pandas as pd
-
     settle_memory()
-    job = job_config(cfg)
-    store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, _cwd()), cfg.tracking.experiment)
+    job, started = job_config(cfg), time.perf_counter()
+    store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
     key = tracking.run_key(job)
-    label = f"{cfg.dataset.name}/{cfg.model.name}/seed={cfg.seed}"
-    started = time.perf_counter()
     if not cfg.rerun and (done := store.find_finished(key)) is not None:
-        _report_line(cfg, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
+        job_line(cfg, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
         return dict(done.data.metrics)
+    parent = os.environ.get(PARENT_ENV) or None
+    run_id = store.start_run(f"{cfg.dataset.name}/{cfg.model.name}/seed={cfg.seed}", job_tags(cfg, key, parent))
+    interrupts = NotedInterrupts()
+    try:
+        prepared = prepare(cfg)
+        result = fit_and_score(prepared)
+        record(store, run_id, job, prepared, result)
+        store.end_run(run_id)
+    except (KeyboardInterrupt, Exception) as exc:
+        if isinstance(exc, KeyboardInterrupt) or interrupts.seen:  # Ctrl-C: the run is over, not failed; stop
+            for ended in (run_id, parent) if parent else (run_id,):
+                store.end_run(ended, "KILLED")
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from exc
+        message = one_line(exc)[:500]  # any other error is recorded as data; the sweep goes on
+        failure = {"bench.outcome": "error", "bench.error": message, "bench.traceback": traceback.format_exc()[-4000:]}
+        store.log(run_id, tags=failure)
+        store.end_run(run_id, "FAILED")
+        job_line(cfg, f"FAILED: {message}", started)
+        return {}
+    finally:
+        interrupts.restore()
+    tags = result.tags
+    diverged = f"  DIVERGED at epoch {tags['bench.diverged_epoch']}" if tags["bench.outcome"] == "diverged" else ""
+    scores = result.metrics
+    job_line(cfg, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
+    return result.metrics
 
+
+def job_tags(cfg: DictConfig, key: str, parent: str | None) -> dict[str, str]:
     tags = {
         "bench.run_key": key,
         "bench.dataset": cfg.dataset.name,
         "bench.model": cfg.model.name,
         "bench.family": cfg.model.family,
         "bench.seed": str(cfg.seed),
-        **tracking.versions(),
+        **versions(),
     }
-    if parent := tracking.parent_run_id():
+    if parent:
         tags["mlflow.parentRunId"] = parent
-    run_id = store.start_run(label, tags)
-    interrupts = NotedInterrupts()
-    try:
-        check(cfg)
-        data = build_source(cfg.dataset).load()
-        X_train, X_test, y_train, y_test = datasets.split(data, cfg.test_size, cfg.seed)
-        model = build_model(cfg.model, data)
-        if type(model[-1]).__module__ == "bench.mlp":
-            import torch  # noqa: F401  (bench.mlp imports it lazily; keep the one-off import out of fit time)
-        fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(X_train, y_train))
-        result, test_pred = metrics.scores(model, X_train, y_train, X_test, y_test)
-        result.update(
-            fit_time_s=fit_time,
-            peak_memory_mb=peak_mb,
-            predict_latency_us=metrics.predict_latency_us(model, X_test),
-            model_size_bytes=metrics.model_size_bytes(model),
-        )
-        estimator = model[-1]
-        history = getattr(estimator, "history_", [])
-        if history:
-            result.update(
-                grad_ratio_first_last=estimator.grad_ratio_first_last_,
-                best_epoch=estimator.best_epoch_,
-                epochs_run=estimator.n_epochs_,
-                epochs_to_target=estimator.epochs_to_target_,
-                seconds_to_target=estimator.seconds_to_target_,
-            )
-        outcome = "diverged" if getattr(estimator, "diverged_", False) else "ok"
-        outcome_tags = {"bench.outcome": outcome}
-        if outcome == "diverged":
-            outcome_tags["bench.diverged_epoch"] = str(estimator.n_epochs_)
-        labels = model.classes_
-        files = {
-            # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
-            "config.yaml": OmegaConf.to_yaml(
-                {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
-            ),
-            "confusion_matrix.csv": pd.DataFrame(
-                confusion_matrix(y_test, test_pred, labels=labels), index=labels, columns=labels
-            ).to_csv(index_label="true\\predicted"),
-        }
-        if history:
-            files["history.csv"] = pd.DataFrame(history).to_csv(index=False)
-        store.log(run_id, result, _curves(history), {**data.facts(), **_params(job)}, outcome_tags)
-        if cfg.learning_curve:
-            curve = metrics.learning_curve(model, X_train, y_train, X_test, y_test, cfg.learning_curve, cfg.seed)
-            store.log(run_id, curves=curve, step="percent")
-        store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
-        store.log_texts(run_id, files)
-        if cfg.tracking.log_model:
-            _log_model(store, run_id, model, X_test[:5])
-        store.end_run(run_id)
-    except (KeyboardInterrupt, Exception) as exc:
-        if isinstance(exc, KeyboardInterrupt) or interrupts.seen:  # Ctrl-C: the run is over, not failed; stop
-            store.end_run(run_id, "KILLED")
-            if parent:
-                store.end_run(parent, "KILLED")
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise KeyboardInterrupt from exc
-        message = one_line(exc)[:500]  # any other error is recorded as data; the sweep goes on
-        store.log(
-            run_id,
-            tags={"bench.outcome": "error", "bench.error": message, "bench.traceback": traceback.format_exc()[-4000:]},
-        )
-        store.end_run(run_id, "FAILED")
-        _report_line(cfg, f"FAILED: {message}", started)
-        return {}
-    finally:
-        interrupts.restore()
-    diverged = f"  DIVERGED at epoch {outcome_tags['bench.diverged_epoch']}" if outcome == "diverged" else ""
-    note = f"acc {result['test_accuracy']:.3f}{diverged}"
-    _report_line(cfg, f"{note}  fit {fit_time:.2f}s", started)
-    return result
+    return tags
 
 
 class NotedInterrupts:
@@ -239,65 +273,41 @@ def settle_memory() -> None:
     atexit.register(gc.unfreeze)
 
 
-def _curves(history: list[dict[str, float]]) -> list[dict[str, float]]:
-    """The history's curves for MLflow: every epoch of the losses, accuracies and gradient norms, which runs are
-    compared on; the other per-layer diagnostics at the last epoch only, so that the runs table still shows them
-    (each logged value costs MLflow a row, and their full curves are read from ``history.csv``). Activation means
-    and stds stay in ``history.csv`` only."""
-    last = len(history) - 1
-    return [
-        {
-            k: v
-            for k, v in record.items()
-            if not k.startswith(HISTORY_ONLY) and (i == last or not k.startswith(LAST_EPOCH_ONLY))
-        }
-        for i, record in enumerate(history)
-    ]
-
-
-def _params(job: dict[str, Any]) -> dict[str, str]:
-    return tracking.flatten({k: v for k, v in job.items() if k not in tracking.KEY_EXCLUDED})
-
-
-def _log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.ndarray) -> None:
+def log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.ndarray) -> None:
+    import mlflow
     import mlflow.sklearn
 
-    with _active(store, run_id):
+    mlflow.set_tracking_uri(store.uri)
+    with mlflow.start_run(run_id=run_id):
         # cloudpickle: skops refuses the custom types inside our pipelines (trees, the torch network)
         mlflow.sklearn.log_model(model, name="model", input_example=example, serialization_format="cloudpickle")
 
 
-def _active(store: tracking.Store, run_id: str):
-    import mlflow
-
-    mlflow.set_tracking_uri(store.uri)
-    return mlflow.start_run(run_id=run_id)
-
-
-def _cwd() -> str | None:
+def hydra_cwd() -> str | None:
     from hydra.core.hydra_config import HydraConfig
 
     return HydraConfig.get().runtime.cwd if HydraConfig.initialized() else None
 
 
-def _position() -> str:
-    from hydra.core.hydra_config import HydraConfig
-
-    if not HydraConfig.initialized() or HydraConfig.get().job.get("num") is None:
-        return ""
-    total = os.environ.get(tracking.TOTAL_ENV, "?")
-    return f"[{HydraConfig.get().job.num + 1:>{len(total)}}/{total}] "
-
-
-def _report_line(cfg: DictConfig, text: str, started: float) -> None:
+def job_line(cfg: DictConfig, text: str, started: float) -> None:
+    """The job's one line: its place in the sweep, what it ran and how it ended."""
     print(
-        f"{_position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {_swept()}{text}  "
+        f"{position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {swept()}{text}  "
         f"({time.perf_counter() - started:.1f}s)",
         flush=True,
     )
 
 
-def _swept() -> str:
+def position() -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized() or HydraConfig.get().job.get("num") is None:
+        return ""
+    total = os.environ.get(TOTAL_ENV, "?")
+    return f"[{HydraConfig.get().job.num + 1:>{len(total)}}/{total}] "
+
+
+def swept() -> str:
     """The job's other overrides (``model.lr=0.1 ...``): what tells apart jobs of the same dataset and model."""
     from hydra.core.hydra_config import HydraConfig
 

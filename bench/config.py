@@ -1,0 +1,53 @@
+"""Where the Hydra configs are, composing them outside a Hydra app, and the environment variables through which
+the processes of one sweep talk to each other."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+import bench
+
+PARENT_ENV = "BENCH_PARENT_RUN_ID"  # the sweep's parent run, for jobs in other processes and on other machines
+TOTAL_ENV = "BENCH_SWEEP_TOTAL"  # the number of jobs in the sweep, for each job's "[3/108]"
+CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all composed and checked
+
+
+def config_dir() -> Path:
+    """``conf/`` of a checkout, or the copy inside the installed package."""
+    package = Path(bench.__file__).parent
+    for candidate in (package / "conf", package.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"no conf/config.yaml beside {package}")
+
+
+CONFIG_DIR = config_dir()
+
+
+@contextlib.contextmanager
+def composer(job_name: str = "bench") -> Iterator[Callable[..., DictConfig]]:
+    """Hydra's compose API on the project's configs; yields ``compose(overrides, hydra=False)``, which composes
+    ``config.yaml`` with a list of overrides (``hydra=True``: with Hydra's own node, for the sweep's settings)."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name=job_name):
+        yield lambda overrides=(), hydra=False: compose("config", list(overrides), return_hydra_config=hydra)
+
+
+class ConfigError(ValueError):
+    """A job config that cannot run; the message is one line naming the bad value."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception and of its causes: what a user needs, without the traceback."""
+    parts = []
+    while exc is not None:
+        text = str(exc).strip().splitlines()
+        if text and text[0] not in parts:
+            parts.append(text[0])
+        exc = exc.__cause__
+    return ": ".join(parts) or "unknown error"

@@ -1,0 +1,49 @@
+"""The MLflow naming schema shared by every model family: the run key, params flattened to MLflow's limits,
+the tags that say which process owns a run, and URIs with their passwords hidden."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+KEY_EXCLUDED = ("tracking", "report", "rerun")  # output settings: they never change a result
+PARAM_LIMIT = 6000  # MLflow's longest param value
+
+
+def redact(uri: str) -> str:
+    """The URI without a password, for anything printed or written into a report."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(
+        parts._replace(netloc=f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
+    )
+
+
+def run_key(job: Mapping[str, Any]) -> str:
+    """Hash of the resolved job config without output settings: equal keys mean the same experiment."""
+    payload = {k: v for k, v in job.items() if k not in KEY_EXCLUDED}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"model": {"lr": 0.1}}`` -> ``{"model.lr": "0.1"}``, values cut to MLflow's limit."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = (json.dumps(value) if isinstance(value, list | tuple) else str(value))[:PARAM_LIMIT]
+    return flat
+
+
+def owner() -> dict[str, str]:
+    """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going."""
+    return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
