@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 from bench.report import load_runs
-from conftest import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
 SWEEPS = (

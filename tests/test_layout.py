@@ -30,8 +30,9 @@ def imports(name: str) -> set[str]:
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if node.level:  # relative: ``from .x import y`` inside ``package``
+                parents = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parents + ([base] if base else []))
             targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue
@@ -76,9 +77,7 @@ def test_no_import_cycle_in_the_package_counting_imports_inside_functions():
 
 def test_only_the_command_line_imports_the_command_line():
     offenders = {
-        name: sorted(t for t in imports(name) if t.startswith(CLI))
-        for name in MODULES
-        if not name.startswith(CLI)
+        name: sorted(t for t in imports(name) if t.startswith(CLI)) for name in MODULES if not name.startswith(CLI)
     }
     assert {name: found for name, found in offenders.items() if found} == {}
 
