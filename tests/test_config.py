@@ -43,3 +43,15 @@ def test_default_sweep_covers_the_issue_matrix(make_cfg):
 def test_seed_reaches_every_seeded_estimator(make_cfg):
     for model in ("mlp", "decision_tree"):
         assert make_cfg(f"model={model}", "seed=7").model.random_state == 7
+
+
+def test_each_suite_lists_existing_sweeps_and_the_claims_suites_every_claim_sweep():
+    from bench.cli.suites import suites
+    from bench.report.claims import CLAIMS
+
+    listed = suites()
+    claim_sweeps = [sweep for claim in CLAIMS for sweep in claim.sweeps]
+    assert listed["claims"] == listed["claims_quick"] == claim_sweeps
+    for suite, sweeps in listed.items():
+        for sweep in sweeps:
+            assert (CONFIG_DIR / "experiment" / suite / f"{sweep}.yaml").is_file(), f"{suite}/{sweep}"

@@ -78,3 +78,29 @@ def test_the_check_composes_each_distinct_job_once_and_shares_defaults(monkeypat
     # the top-level overrides are checked against (none per seed, none per dataset or model)
     assert len(composed) == 1 + 4 + 1
     assert composed.count(()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["dataset=iris,wine", "model=mlp,svm", "seed=0,1"],
+        ["seed=range(0,3)", "model.lr=0.1,0.01", "test_size=0.3"],
+        ["dataset=iris,wine", "dataset=moons", "model=knn"],  # a later override of a key replaces the earlier one
+        ["+model.class_weight=balanced,null", "model=svm"],
+    ],
+)
+def test_the_check_expands_a_sweep_into_the_jobs_hydras_basic_sweeper_runs(argv):
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from bench.cli.preflight import expand
+
+    overrides = OverridesParser.create().parse_overrides(argv)
+    assert expand(overrides) == BasicSweeper.split_arguments(overrides, None)[0]
+
+
+def test_a_sweep_the_basic_sweeper_cannot_run_fails_the_check_with_one_line(tmp_path):
+    from bench.cli.preflight import UsageError
+
+    with pytest.raises(UsageError, match=r"'model.lr=interval\(0, 1\)': only lists and ranges can be swept here"):
+        preflight(["model.lr=interval(0, 1)", f"tracking.uri=sqlite:///{tmp_path}/s.db", "report.enabled=false"])
