@@ -22,7 +22,6 @@ from sklearn.pipeline import Pipeline
 from bench import data as datasets
 from bench import metrics, tracking
 from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
-from bench.environment import versions
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 
@@ -194,7 +193,7 @@ def run(cfg: DictConfig) -> dict[str, float]:
         job_line(cfg, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
         return dict(done.data.metrics)
     parent = os.environ.get(PARENT_ENV) or None
-    run_id = store.start_run(f"{cfg.dataset.name}/{cfg.model.name}/seed={cfg.seed}", job_tags(cfg, key, parent))
+    run_id = store.start_run(tracking.run_name(job), tracking.job_tags(job, key, parent))
     interrupts = NotedInterrupts()
     try:
         prepared = prepare(cfg)
@@ -221,20 +220,6 @@ def run(cfg: DictConfig) -> dict[str, float]:
     scores = result.metrics
     job_line(cfg, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
     return result.metrics
-
-
-def job_tags(cfg: DictConfig, key: str, parent: str | None) -> dict[str, str]:
-    tags = {
-        "bench.run_key": key,
-        "bench.dataset": cfg.dataset.name,
-        "bench.model": cfg.model.name,
-        "bench.family": cfg.model.family,
-        "bench.seed": str(cfg.seed),
-        **versions(),
-    }
-    if parent:
-        tags["mlflow.parentRunId"] = parent
-    return tags
 
 
 class NotedInterrupts:

@@ -1,6 +1,6 @@
 """MLflow glue: the store (``store``) and the naming schema of DESIGN.md (``schema``)."""
 
-from bench.tracking.schema import KEY_EXCLUDED, flatten, owner, redact, run_key
+from bench.tracking.schema import KEY_EXCLUDED, flatten, job_tags, owner, redact, run_key, run_name
 from bench.tracking.store import Store, check_reachable, check_store, open_store, resolve_uri, sqlite_path
 
 __all__ = [
@@ -9,10 +9,12 @@ __all__ = [
     "check_reachable",
     "check_store",
     "flatten",
+    "job_tags",
     "open_store",
     "owner",
     "redact",
     "resolve_uri",
     "run_key",
+    "run_name",
     "sqlite_path",
 ]

@@ -47,3 +47,25 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 def owner() -> dict[str, str]:
     """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going."""
     return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
+
+
+def run_name(job: Mapping[str, Any]) -> str:
+    """``<dataset>/<model>/seed=<s>``: what the MLflow UI lists a job run as."""
+    return f"{job['dataset']['name']}/{job['model']['name']}/seed={job['seed']}"
+
+
+def job_tags(job: Mapping[str, Any], key: str, parent: str | None) -> dict[str, str]:
+    """A job run's identity tags, which reports group and filter by, and its link to the sweep's parent run."""
+    from bench.environment import versions
+
+    tags = {
+        "bench.run_key": key,
+        "bench.dataset": str(job["dataset"]["name"]),
+        "bench.model": str(job["model"]["name"]),
+        "bench.family": str(job["model"]["family"]),
+        "bench.seed": str(job["seed"]),
+        **versions(),
+    }
+    if parent:
+        tags["mlflow.parentRunId"] = parent
+    return tags
