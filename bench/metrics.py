@@ -7,7 +7,8 @@ import pickle
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from sklearn import metrics as skm
@@ -27,6 +28,28 @@ FINAL = (  # the final metrics every run logs, whatever its family
 )
 MLP_SUMMARIES = ("grad_ratio_first_last", "best_epoch", "epochs_run", "epochs_to_target", "seconds_to_target")
 LATENCY_ROWS = 20  # single-row predictions timed for the per-sample latency
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What an estimator with training diagnostics reports after ``fit`` (``training_summary()``)."""
+
+    metrics: dict[str, float]  # final metrics beside FINAL, named as in MLP_SUMMARIES
+    history: list[dict[str, float]]  # every epoch, every column: the run's history.csv
+    curves: list[dict[str, float]]  # the per-epoch records MLflow stores (step = record["epoch"], "time_s" its time)
+    tags: dict[str, str]  # {"bench.outcome": "ok" | "diverged"} (+ "bench.diverged_epoch" when diverged)
+
+
+@runtime_checkable
+class Diagnosed(Protocol):
+    """An estimator that reports how its training went; a job logs what ``training_summary()`` returns. Any
+    estimator with both methods qualifies, whatever its module."""
+
+    def preload(self) -> None:
+        """Import what ``fit`` needs (torch), so that a timed fit measures fitting alone."""
+
+    def training_summary(self) -> TrainingSummary:
+        """The fitted estimator's final diagnostics, epoch history, MLflow curves and outcome tags."""
 
 
 def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], np.ndarray]:
