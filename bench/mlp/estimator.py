@@ -1,10 +1,10 @@
-"""A multi-layer perceptron trained by backpropagation in PyTorch, as a scikit-learn classifier.
+"""The MLP as a scikit-learn classifier: its parameters and the training loop, fit -> epoch -> step.
 
-The training loop is ours, small on purpose: fit -> epoch -> step, on in-memory tensors with shuffled mini-batches
-(a DataLoader costs twice the time on small tabular data). Each epoch records the diagnostics that make
-overfitting and vanishing gradients visible. The torch side (network, optimizers, probes) is in
-``bench.mlp.network``, imported when training starts, so that building and validating an estimator (as the CLI
-does for a whole sweep before training) stays fast.
+The loop is ours, small on purpose: in-memory tensors with shuffled mini-batches (a DataLoader costs twice the time
+on small tabular data). Each epoch records the diagnostics that make overfitting and vanishing gradients visible
+(``bench.mlp.diagnostics`` reads them). The torch side (network, optimizers, probes) is in ``bench.mlp.network``,
+imported when training starts, so that building and validating an estimator (as the CLI does for a whole sweep
+before training) stays fast.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,9 +22,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from bench.metrics import TrainingSummary
+from bench.mlp import diagnostics
+
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
-TARGET_SHARE = 0.99  # time-to-target: first epoch reaching this share of the best validation accuracy
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -110,6 +111,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     epochs_to_target_, seconds_to_target_ : float
         First epoch (and seconds) at which validation accuracy reached ``target_accuracy`` (default: 99% of its
         best); NaN without validation or when the target was never reached.
+
+    Notes
+    -----
+    A ``bench.metrics.Diagnosed`` estimator: ``preload()`` imports torch ahead of a timed fit, and
+    ``training_summary()`` returns what a run logs about its training. ``validate_params()`` checks the
+    parameters without data, as ``fit`` does first.
     """
 
     _parameter_constraints: dict = {
@@ -186,6 +193,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     def _validate_params(self) -> None:
+        # scikit-learn's hook (fit calls it); the base checks _parameter_constraints, these rules span parameters
         super()._validate_params()
         sizes = list(self.hidden_layer_sizes)
         if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
@@ -195,6 +203,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("The 'early_stopping' parameter of MLPClassifier needs validation_fraction > 0.")
+
+    def validate_params(self) -> None:
+        """Check the parameters as ``fit`` does, without data: raise ``InvalidParameterError`` or ``ValueError``
+        naming the bad value."""
+        self._validate_params()
 
     # -- fit -> epoch -> step ------------------------------------------------------------------------------
     def fit(self, X, y):
@@ -211,7 +224,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"MLPClassifier needs at least two classes; got 1 class: {self.classes_[0]}")
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        device = torch.device(_device(self.device))
+        device = torch.device(network.resolve_device(self.device))
 
         X_val = y_val = None
         if self.validation_fraction > 0:
@@ -235,24 +248,28 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
         schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
+        with network.threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks
             self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
         self.n_epochs_ = len(self.history_)
-        self.grad_ratio_first_last_ = _grad_ratio(self.history_)
-        self.epochs_to_target_, self.seconds_to_target_ = _time_to_target(self.history_, self.target_accuracy)
+        self.grad_ratio_first_last_ = diagnostics.grad_ratio(self.history_)
+        self.epochs_to_target_, self.seconds_to_target_ = diagnostics.time_to_target(
+            self.history_, self.target_accuracy
+        )
         return self
 
     def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
         """Epochs until ``max_epochs``, divergence, or ``patience`` epochs without a better validation loss."""
+        from bench.mlp import network
+
         self.history_, self.diverged_ = [], False
         best_loss, best_state, self.best_epoch_ = math.inf, None, 0
-        progress = _Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
+        progress = diagnostics.Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
         start = time.perf_counter()
         for epoch in range(1, self.max_epochs + 1):
             record = {"epoch": epoch, **self._run_epoch(X, y, optimizer, generator)}
             if X_val is not None:
-                record.update(self._evaluate(X_val, y_val, "val"))
+                record.update(network.evaluate(self.module_, X_val, y_val, "val"))
             record["time_s"] = time.perf_counter() - start
             self.history_.append(record)
             if progress:
@@ -311,13 +328,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             "accuracy/train": float((torch.cat(predictions) == y).float().mean()),
         }
         if self.diagnostics:
-            mean_norms = torch.stack(norms).view(len(losses), len(weights)).mean(0).tolist()
-            record.update({f"grad_norm/layer_{i}": g for i, g in enumerate(mean_norms)})
-            with torch.no_grad():
-                changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
-                sizes_w = torch._foreach_norm([w.detach() for w in weights])
-                ratios = (torch.stack(changes) / torch.stack(sizes_w).clamp_min(1e-12)).tolist()
-            record.update({f"update_ratio/layer_{i}": r for i, r in enumerate(ratios)})
+            record.update(network.weight_stats(weights, norms, before))
             record.update(network.activation_stats(activations, self.activation))
         return record
 
@@ -333,18 +344,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.grad_clip, foreach=True)
         optimizer.step()
         return loss.detach(), logits.detach()
-
-    def _evaluate(self, X, y, split: str) -> dict[str, float]:
-        import torch
-        import torch.nn.functional as F
-
-        self.module_.eval()
-        with torch.no_grad():
-            logits = self.module_(X)
-            return {
-                f"loss/{split}": F.cross_entropy(logits, y).item(),
-                f"accuracy/{split}": (logits.argmax(1) == y).float().mean().item(),
-            }
 
     # -- inference -----------------------------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
@@ -369,15 +368,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         tags.non_deterministic = self.device != "cpu"
         return tags
 
+    # -- diagnostics (bench.metrics.Diagnosed) -------------------------------------------------------------
+    def preload(self) -> None:
+        """Import what ``fit`` imports lazily (torch), so that a timed fit measures fitting alone."""
+        from bench.mlp import network  # noqa: F401
 
-def _device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but torch.cuda.is_available() is False")
-    return name
+    def training_summary(self) -> TrainingSummary:
+        """What the fitted run reports about its training: the final summaries (``MLP_SUMMARIES``), the epoch
+        history, the curves MLflow stores and the outcome tags."""
+        check_is_fitted(self)
+        values = (  # in the order of bench.metrics.MLP_SUMMARIES
+            self.grad_ratio_first_last_,
+            self.best_epoch_,
+            self.n_epochs_,
+            self.epochs_to_target_,
+            self.seconds_to_target_,
+        )
+        return diagnostics.summarize(self.history_, values, self.diverged_, self.n_epochs_)
 
 
 def _holdout(X, y, fraction: float, seed: int):
@@ -385,60 +392,3 @@ def _holdout(X, y, fraction: float, seed: int):
     counts = np.bincount(y)
     stratify = y if counts[counts > 0].min() >= 2 and fraction * len(y) >= len(counts) else None
     return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
-
-
-@contextmanager
-def _torch_threads(n: int | None):
-    import torch
-
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _grad_ratio(history: list[dict]) -> float:
-    norms = [k for k in history[0] if k.startswith("grad_norm/")] if history else []
-    if not norms:
-        return math.nan
-    first = np.mean([h[norms[0]] for h in history])
-    last = np.mean([h[norms[-1]] for h in history])
-    return float(first / last) if last > 0 else math.nan
-
-
-def _time_to_target(history: list[dict], target: float | None = None) -> tuple[float, float]:
-    accuracies = [h.get("accuracy/val", math.nan) for h in history]
-    if not accuracies or all(math.isnan(a) for a in accuracies):
-        return math.nan, math.nan
-    if target is None:
-        target = TARGET_SHARE * np.nanmax(accuracies)
-    first = next((i for i, a in enumerate(accuracies) if a >= target), None)
-    if first is None:
-        return math.nan, math.nan
-    return float(history[first]["epoch"]), float(history[first]["time_s"])
-
-
-class _Progress:
-    """One self-rewriting line on stderr: epoch count and the latest losses."""
-
-    def __init__(self, total: int):
-        self.total = total
-
-    def update(self, epoch: int, record: dict) -> None:
-        width = 24
-        done = int(width * epoch / self.total)
-        val = f" val_acc {record['accuracy/val']:.3f}" if "accuracy/val" in record else ""
-        sys.stderr.write(
-            f"\r  [{'#' * done}{'.' * (width - done)}] epoch {epoch}/{self.total} "
-            f"loss {record['loss/train']:.4f}{val}   "
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r" + " " * 80 + "\r")
-        sys.stderr.flush()
