@@ -30,6 +30,28 @@ MLP_SUMMARIES = ("grad_ratio_first_last", "best_epoch", "epochs_run", "epochs_to
 LATENCY_ROWS = 20  # single-row predictions timed for the per-sample latency
 
 
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What an estimator with training diagnostics reports after ``fit`` (``training_summary()``)."""
+
+    metrics: dict[str, float]  # final metrics beside FINAL, named as in MLP_SUMMARIES
+    history: list[dict[str, float]]  # every epoch, every column: the run's history.csv
+    curves: list[dict[str, float]]  # the per-epoch records MLflow stores (step = record["epoch"], "time_s" its time)
+    tags: dict[str, str]  # {"bench.outcome": "ok" | "diverged"} (+ "bench.diverged_epoch" when diverged)
+
+
+@runtime_checkable
+class Diagnosed(Protocol):
+    """An estimator that reports how its training went; a job logs what ``training_summary()`` returns. Any
+    estimator with both methods qualifies, whatever its module."""
+
+    def preload(self) -> None:
+        """Import what ``fit`` needs (torch), so that a timed fit measures fitting alone."""
+
+    def training_summary(self) -> TrainingSummary:
+        """The fitted estimator's final diagnostics, epoch history, MLflow curves and outcome tags."""
+
+
 def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], np.ndarray]:
     """Accuracy on both splits, balanced accuracy, macro F1, log loss where probabilities exist, the
     overfitting gap and the predict time; also returns the test predictions."""
@@ -135,19 +157,3 @@ class _RssSampler(threading.Thread):
         self.peak = max(self.peak, self._rss())
         return (self.peak - self.base) / 2**20
 
-
-@dataclass(frozen=True)
-class TrainingSummary:
-    """What an estimator with training diagnostics reports after ``fit`` (``training_summary()``)."""
-
-    metrics: dict[str, float]
-    history: list[dict[str, float]]
-    curves: list[dict[str, float]]
-    tags: dict[str, str]
-
-
-@runtime_checkable
-class Diagnosed(Protocol):
-    def preload(self) -> None: ...
-
-    def training_summary(self) -> TrainingSummary: ...

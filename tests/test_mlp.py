@@ -260,3 +260,95 @@ def test_sklearn_tools_work_with_it(iris):
     assert scores.mean() > 0.8
     copy = clone(small(lr=0.05))
     assert copy.get_params()["lr"] == 0.05 and not hasattr(copy, "module_")
+
+
+def test_it_is_a_diagnosed_estimator_and_the_others_are_not():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from bench.metrics import Diagnosed
+
+    assert isinstance(MLPClassifier(), Diagnosed)
+    assert not isinstance(DecisionTreeClassifier(), Diagnosed)
+
+
+def test_training_summary_reports_the_fitted_run(iris):
+    from bench.metrics import MLP_SUMMARIES
+
+    model = small(hidden_layer_sizes=(8, 8), max_epochs=4, early_stopping=False).fit(*iris)
+    summary = model.training_summary()
+    assert list(summary.metrics) == list(MLP_SUMMARIES)
+    assert summary.metrics == {
+        "grad_ratio_first_last": model.grad_ratio_first_last_,
+        "best_epoch": model.best_epoch_,
+        "epochs_run": model.n_epochs_,
+        "epochs_to_target": model.epochs_to_target_,
+        "seconds_to_target": model.seconds_to_target_,
+    }
+    assert summary.history == model.history_ and summary.tags == {"bench.outcome": "ok"}
+    assert [c["epoch"] for c in summary.curves] == [1, 2, 3, 4]
+    *earlier, last = summary.curves
+    assert all(k.startswith(("grad_norm/", "loss/", "accuracy/")) for k in earlier[0] if "/" in k)
+    assert {"grad_norm/layer_2", "loss/val", "accuracy/val", "time_s"} <= set(earlier[0])
+    assert {"update_ratio/layer_0", "dead_frac/layer_1"} <= set(last)
+    assert last == {k: v for k, v in model.history_[-1].items() if not k.startswith(("act_mean/", "act_std/"))}
+
+
+def test_curves_keep_last_epoch_diagnostics_at_the_last_epoch_and_activations_never():
+    from bench.mlp.diagnostics import curves
+
+    record = {
+        "epoch": 1,
+        "loss/train": 0.5,
+        "grad_norm/layer_0": 0.1,
+        "update_ratio/layer_0": 0.01,
+        "dead_frac/layer_0": 0.2,
+        "saturated_frac/layer_0": 0.3,
+        "act_mean/layer_0": 0.4,
+        "act_std/layer_0": 0.6,
+        "time_s": 0.02,
+    }
+    history = [record, {**record, "epoch": 2}]
+    every_epoch = {"loss/train": 0.5, "grad_norm/layer_0": 0.1, "time_s": 0.02}
+    last_only = {"update_ratio/layer_0": 0.01, "dead_frac/layer_0": 0.2, "saturated_frac/layer_0": 0.3}
+    assert curves(history) == [{"epoch": 1, **every_epoch}, {"epoch": 2, **every_epoch, **last_only}]
+    assert curves([]) == []
+
+
+def test_training_summary_of_a_diverged_run_names_the_epoch(iris):
+    model = small(optimizer="sgd", lr=1e12, max_epochs=50, early_stopping=False).fit(*iris)
+    summary = model.training_summary()
+    assert summary.tags == {"bench.outcome": "diverged", "bench.diverged_epoch": str(model.n_epochs_)}
+    assert summary.metrics["epochs_run"] == model.n_epochs_ == len(summary.curves)
+
+
+def test_training_summary_needs_a_fitted_model():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        small().training_summary()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"lr": -1}, "'lr' parameter of MLPClassifier"),
+        ({"hidden_layer_sizes": [8, -2]}, "hidden_layer_sizes.*positive ints"),
+        ({"early_stopping": True, "validation_fraction": 0.0}, "validation_fraction > 0"),
+    ],
+)
+def test_validate_params_checks_without_data_as_fit_does(params, message):
+    with pytest.raises((InvalidParameterError, ValueError), match=message):
+        small(**params).validate_params()
+    small().validate_params()
+
+
+def test_importing_and_validating_needs_no_torch_until_preload():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import bench.mlp; bench.mlp.MLPClassifier().validate_params(); "
+        "print('torch' in sys.modules); bench.mlp.MLPClassifier().preload(); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

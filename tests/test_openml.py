@@ -11,12 +11,13 @@ import sklearn.datasets._openml
 from sklearn.datasets.tests.test_openml import _monkey_patch_webbased_functions
 
 from bench import data, job, tracking
+from bench.data import openml
 
 
 @pytest.fixture(autouse=True)
 def no_retries(monkeypatch):
-    monkeypatch.setattr(data, "OPENML_RETRIES", 1)
-    monkeypatch.setattr(data, "OPENML_DELAY", 0.01)
+    monkeypatch.setattr(openml, "OPENML_RETRIES", 1)
+    monkeypatch.setattr(openml, "OPENML_DELAY", 0.01)
 
 
 def offline(monkeypatch):

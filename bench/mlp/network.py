@@ -1,4 +1,5 @@
-"""The torch side of the MLP: the network, its initialisation, the update rule and the activation statistics.
+"""The torch side of the MLP: the device and threads, the network, its initialisation, the update rule and the
+activation statistics.
 
 Imported by ``bench.mlp`` only when training starts, so that building and validating estimators stays fast.
 """
@@ -9,11 +10,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+import torch.nn.functional as F
 from torch import nn, optim
 
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 RELU_FAMILY = ("relu", "leaky_relu", "gelu")
 SATURATION = {"sigmoid": (0.01, 0.99), "tanh": (-0.99, 0.99)}  # outputs beyond these bounds are saturated
+
+
+def resolve_device(name: str) -> str:
+    """The torch device for the ``device`` parameter: ``auto`` picks CUDA when available."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was requested but torch.cuda.is_available() is False")
+    return name
+
+
+@contextmanager
+def threads(n: int | None) -> Iterator[None]:
+    """Torch uses ``n`` threads inside the block (``None``: its own setting), then what it used before."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Block(nn.Module):
@@ -92,6 +117,32 @@ def scheduler(name: str, opt: optim.Optimizer, max_epochs: int) -> optim.lr_sche
     if name == "cosine":
         return optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max_epochs)
     return None
+
+
+@torch.no_grad()
+def evaluate(network: nn.Sequential, X: torch.Tensor, y: torch.Tensor, split: str) -> dict[str, float]:
+    """Loss and accuracy of the network in eval mode on one split (``loss/<split>``, ``accuracy/<split>``)."""
+    network.eval()
+    logits = network(X)
+    return {
+        f"loss/{split}": F.cross_entropy(logits, y).item(),
+        f"accuracy/{split}": (logits.argmax(1) == y).float().mean().item(),
+    }
+
+
+@torch.no_grad()
+def weight_stats(
+    weights: list[torch.Tensor], norms: list[torch.Tensor], before: list[torch.Tensor]
+) -> dict[str, float]:
+    """Per linear layer: the mean gradient norm over the epoch's steps (``norms``: the layers' norms, step after
+    step), and the norm of the last step's weight change (``before``: the weights before it) over the weight norm."""
+    mean_norms = torch.stack(norms).view(-1, len(weights)).mean(0).tolist()
+    stats = {f"grad_norm/layer_{i}": g for i, g in enumerate(mean_norms)}
+    changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
+    sizes = torch._foreach_norm([w.detach() for w in weights])
+    ratios = (torch.stack(changes) / torch.stack(sizes).clamp_min(1e-12)).tolist()
+    stats.update({f"update_ratio/layer_{i}": r for i, r in enumerate(ratios)})
+    return stats
 
 
 @contextmanager

@@ -1,0 +1,394 @@
+"""The MLP as a scikit-learn classifier: its parameters and the training loop, fit -> epoch -> step.
+
+The loop is ours, small on purpose: in-memory tensors with shuffled mini-batches (a DataLoader costs twice the time
+on small tabular data). Each epoch records the diagnostics that make overfitting and vanishing gradients visible
+(``bench.mlp.diagnostics`` reads them). The torch side (network, optimizers, probes) is in ``bench.mlp.network``,
+imported when training starts, so that building and validating an estimator (as the CLI does for a whole sweep
+before training) stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bench.metrics import TrainingSummary
+from bench.mlp import diagnostics
+
+ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
+
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier trained with mini-batch backpropagation (PyTorch).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : sequence of int, default=(128, 128)
+        Width of each hidden layer; its length is the depth.
+    activation : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid"}, default="relu"
+        Non-linearity after each hidden layer.
+    init : {"default", "xavier", "kaiming"}, default="default"
+        Weight initialisation: PyTorch's default (uniform, scaled by fan-in), Glorot/Xavier uniform with the
+        activation's gain, or He/Kaiming uniform. Biases start at zero with ``xavier`` and ``kaiming``.
+    optimizer : {"sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"}, default="adam"
+        Update rule; ``momentum`` is SGD with Nesterov momentum 0.9.
+    lr : float, default=1e-3
+        Learning rate.
+    lr_schedule : {"constant", "step", "cosine"}, default="constant"
+        Per-epoch schedule: ``step`` divides the rate by 10 at each third of ``max_epochs``; ``cosine`` anneals it
+        to zero over ``max_epochs``.
+    batch_size : int or None, default=64
+        Mini-batch size; ``None`` means full-batch gradient descent.
+    max_epochs : int, default=200
+        Upper bound on passes over the training data.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer (decoupled for ``adamw``).
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Batch normalisation between each hidden linear layer and its activation.
+    residual : bool, default=False
+        Identity shortcuts around hidden layers whose input and output widths are equal.
+    grad_clip : float or None, default=None
+        Clip the global gradient norm to this value at every step.
+    early_stopping : bool, default=True
+        Stop when the validation loss has not improved for ``patience`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the training data held out (stratified) for the validation curves and early stopping.
+        ``0`` trains on everything and records no validation curves.
+    patience : int, default=10
+        Epochs without validation improvement before stopping.
+    diagnostics : bool, default=True
+        Record per-layer gradient norms at every step, and per epoch the update ratios and activation
+        statistics (a few percent of the training time).
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train; ``auto`` picks CUDA when available.
+    target_accuracy : float or None, default=None
+        Validation accuracy that ``epochs_to_target_`` and ``seconds_to_target_`` time; ``None``: 99% of the
+        run's own best. A fixed target compares training procedures on one bar (optimizers, batch sizes).
+    n_threads : int or None, default=1
+        Torch threads while training; small networks train fastest on one, and parallel jobs should not compete
+        for cores. ``None`` keeps torch's setting.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split, the initial weights, dropout and the batch order.
+    verbose : bool, default=False
+        Show an epoch progress line on a terminal (never when stderr is not a TTY).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``predict`` returns values from it.
+    module_ : torch.nn.Sequential
+        The trained network: one block per hidden layer, then the linear output layer.
+    history_ : list of dict
+        One record per epoch. ``epoch``; ``loss/train``, ``accuracy/train`` (running averages over the epoch's
+        batches); ``loss/val``, ``accuracy/val``; ``time_s`` (seconds since training started); and with
+        ``diagnostics``: ``grad_norm/layer_<i>`` (mean L2 norm of the weight gradient of linear layer i over the
+        epoch's steps; layer 0 is the first hidden layer, the last is the output layer), ``update_ratio/layer_<i>``
+        (norm of the weight change of the epoch's last step over the weight norm), and per hidden layer on the
+        epoch's first mini-batch as the network saw it in training: ``act_mean/layer_<i>``, ``act_std/layer_<i>``,
+        ``dead_frac/layer_<i>`` (ReLU family: units never active on it) or ``saturated_frac/layer_<i>``
+        (sigmoid, tanh: outputs within 0.01 of a bound).
+    best_epoch_ : int
+        The epoch whose weights the model keeps (lowest validation loss, or training loss without validation).
+    n_epochs_ : int
+        Epochs run.
+    diverged_ : bool
+        Whether training stopped on a non-finite loss.
+    grad_ratio_first_last_ : float
+        Mean gradient norm of the first layer over that of the last; far below 1 means vanishing gradients.
+    epochs_to_target_, seconds_to_target_ : float
+        First epoch (and seconds) at which validation accuracy reached ``target_accuracy`` (default: 99% of its
+        best); NaN without validation or when the target was never reached.
+
+    Notes
+    -----
+    A ``bench.metrics.Diagnosed`` estimator: ``preload()`` imports torch ahead of a timed fit, and
+    ``training_summary()`` returns what a run logs about its training. ``validate_params()`` checks the
+    parameters without data, as ``fit`` does first.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "init": [StrOptions({"default", "xavier", "kaiming"})],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "step", "cosine"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "residual": ["boolean"],
+        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "diagnostics": ["boolean"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "target_accuracy": [Interval(Real, 0, 1, closed="right"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        init="default",
+        optimizer="adam",
+        lr=1e-3,
+        lr_schedule="constant",
+        batch_size=64,
+        max_epochs=200,
+        weight_decay=0.0,
+        dropout=0.0,
+        batch_norm=False,
+        residual=False,
+        grad_clip=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=10,
+        diagnostics=True,
+        device="cpu",
+        target_accuracy=None,
+        n_threads=1,
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.optimizer = optimizer
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.residual = residual
+        self.grad_clip = grad_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.diagnostics = diagnostics
+        self.device = device
+        self.target_accuracy = target_accuracy
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _validate_params(self) -> None:
+        # scikit-learn's hook (fit calls it); the base checks _parameter_constraints, these rules span parameters
+        super()._validate_params()
+        sizes = list(self.hidden_layer_sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValueError(
+                f"The 'hidden_layer_sizes' parameter of MLPClassifier must hold positive ints. "
+                f"Got {self.hidden_layer_sizes!r} instead."
+            )
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError("The 'early_stopping' parameter of MLPClassifier needs validation_fraction > 0.")
+
+    def validate_params(self) -> None:
+        """Check the parameters as ``fit`` does, without data: raise ``InvalidParameterError`` or ``ValueError``
+        naming the bad value."""
+        self._validate_params()
+
+    # -- fit -> epoch -> step ------------------------------------------------------------------------------
+    def fit(self, X, y):
+        """Train the network on ``X``, ``y``; returns ``self``."""
+        import torch
+
+        from bench.mlp import network
+
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"MLPClassifier needs at least two classes; got 1 class: {self.classes_[0]}")
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        device = torch.device(network.resolve_device(self.device))
+
+        X_val = y_val = None
+        if self.validation_fraction > 0:
+            X, X_val, y_index, y_val = _holdout(X, y_index, self.validation_fraction, seed)
+        X, y_index = torch.as_tensor(X, device=device), torch.as_tensor(y_index, device=device)
+        if X_val is not None:
+            X_val, y_val = torch.as_tensor(X_val, device=device), torch.as_tensor(y_val, device=device)
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.module_ = network.build(
+                X.shape[1],
+                list(self.hidden_layer_sizes),
+                len(self.classes_),
+                self.activation,
+                self.dropout,
+                self.batch_norm,
+                self.residual,
+                self.init,
+            ).to(device)
+        optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
+        schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        with network.threads(self.n_threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # dropout masks
+            self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
+        self.n_epochs_ = len(self.history_)
+        self.grad_ratio_first_last_ = diagnostics.grad_ratio(self.history_)
+        self.epochs_to_target_, self.seconds_to_target_ = diagnostics.time_to_target(
+            self.history_, self.target_accuracy
+        )
+        return self
+
+    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
+        """Epochs until ``max_epochs``, divergence, or ``patience`` epochs without a better validation loss."""
+        from bench.mlp import network
+
+        self.history_, self.diverged_ = [], False
+        best_loss, best_state, self.best_epoch_ = math.inf, None, 0
+        progress = diagnostics.Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
+        start = time.perf_counter()
+        for epoch in range(1, self.max_epochs + 1):
+            record = {"epoch": epoch, **self._run_epoch(X, y, optimizer, generator)}
+            if X_val is not None:
+                record.update(network.evaluate(self.module_, X_val, y_val, "val"))
+            record["time_s"] = time.perf_counter() - start
+            self.history_.append(record)
+            if progress:
+                progress.update(epoch, record)
+            if not math.isfinite(record["loss/train"]):
+                self.diverged_ = True  # a result, not an error: the caller records it as such
+                break
+            if schedule is not None:
+                schedule.step()
+            monitored = record.get("loss/val", record["loss/train"])
+            if monitored < best_loss:
+                best_loss, self.best_epoch_ = monitored, epoch
+                if self.early_stopping:
+                    best_state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+            elif self.early_stopping and epoch - self.best_epoch_ >= self.patience:
+                break
+        if progress:
+            progress.close()
+        if best_state is not None:
+            self.module_.load_state_dict(best_state)
+
+    def _run_epoch(self, X, y, optimizer, generator) -> dict[str, float]:
+        """One pass over shuffled mini-batches. Small networks are bound by per-operation overhead, not by
+        arithmetic, so the step stays lean: one shuffle per epoch then contiguous views, no host sync inside the
+        loop (losses, predictions and gradient norms stay tensors until the epoch ends)."""
+        import torch
+
+        from bench.mlp import network
+
+        self.module_.train()
+        n = len(X)
+        batch = n if self.batch_size is None else min(self.batch_size, n)
+        order = torch.randperm(n, generator=generator).to(X.device)
+        X, y = X[order], y[order]
+        weights = [layer.weight for layer in network.linear_layers(self.module_)]
+        losses, predictions, norms = [], [], []
+        starts = range(0, n, batch)
+        for i in starts:
+            last = i == starts[-1]
+            if last and self.diagnostics:
+                before = [w.detach().clone() for w in weights]
+            # activation statistics come from the epoch's first mini-batch (always a full one) as the network saw
+            # it in training: no extra forward pass
+            with network.captured_activations(self.module_, enabled=i == 0 and self.diagnostics) as captured:
+                loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
+            if i == 0:
+                activations = captured
+            losses.append(loss)
+            predictions.append(logits.argmax(1))
+            if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
+                norms.extend(torch._foreach_norm([w.grad for w in weights]))
+        sizes = torch.full((len(losses),), float(batch), device=X.device)
+        sizes[-1] = n - batch * (len(losses) - 1)
+        record = {
+            "loss/train": float((torch.stack(losses) * sizes).sum() / n),
+            "accuracy/train": float((torch.cat(predictions) == y).float().mean()),
+        }
+        if self.diagnostics:
+            record.update(network.weight_stats(weights, norms, before))
+            record.update(network.activation_stats(activations, self.activation))
+        return record
+
+    def _step(self, X, y, optimizer):
+        import torch
+        import torch.nn.functional as F
+
+        logits = self.module_(X)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.module_.parameters(), self.grad_clip, foreach=True)
+        optimizer.step()
+        return loss.detach(), logits.detach()
+
+    # -- inference -----------------------------------------------------------------------------------------
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns ordered as ``classes_``."""
+        import torch
+
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        self.module_.eval()
+        device = next(self.module_.parameters()).device
+        with torch.no_grad():
+            logits = self.module_(torch.as_tensor(X, device=device))
+            return torch.softmax(logits.double(), dim=1).cpu().numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, taken from ``classes_``."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    # -- diagnostics (bench.metrics.Diagnosed) -------------------------------------------------------------
+    def preload(self) -> None:
+        """Import what ``fit`` imports lazily (torch), so that a timed fit measures fitting alone."""
+        from bench.mlp import network  # noqa: F401
+
+    def training_summary(self) -> TrainingSummary:
+        """What the fitted run reports about its training: the final summaries (``MLP_SUMMARIES``), the epoch
+        history, the curves MLflow stores and the outcome tags."""
+        check_is_fitted(self)
+        values = (  # in the order of bench.metrics.MLP_SUMMARIES
+            self.grad_ratio_first_last_,
+            self.best_epoch_,
+            self.n_epochs_,
+            self.epochs_to_target_,
+            self.seconds_to_target_,
+        )
+        return diagnostics.summarize(self.history_, values, self.diverged_, self.n_epochs_)
+
+
+def _holdout(X, y, fraction: float, seed: int):
+    """Stratified hold-out when every class can afford it, a plain random one otherwise."""
+    counts = np.bincount(y)
+    stratify = y if counts[counts > 0].min() >= 2 and fraction * len(y) >= len(counts) else None
+    return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
