@@ -156,4 +156,3 @@ class _RssSampler(threading.Thread):
         self.join()
         self.peak = max(self.peak, self._rss())
         return (self.peak - self.base) / 2**20
-
