@@ -244,6 +244,7 @@ def _wrap(text: str, width: int = 48) -> str:
 
 def lines(
     points: pd.DataFrame,
+    *,
     x: str,
     y: str,
     group: str,
@@ -300,6 +301,7 @@ def lines(
 
 def bars(
     frame: pd.DataFrame,
+    *,
     category: str,
     group: str,
     value: str,

@@ -1,4 +1,4 @@
-"""Tests for bench.report.render: summary tables and the HTML / Markdown reports."""
+"""Tests for bench.report.summaries and bench.report.render: summary tables and the HTML / Markdown reports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.report.render import build_sections, write_reports
+from bench.report.render import write_reports
+from bench.report.summaries import build_sections
 
 FAMILY = {"mlp": "neural", "svm": "kernel", "knn": "neighbors", "decision_tree": "tree"}
 # Mean test accuracy per dataset and model; seeds add -0.01, 0, +0.01 (so std is exactly 0.01).

@@ -48,8 +48,7 @@ def table(rows: list[dict]) -> pd.DataFrame:
 
 
 def verdict(name: str, rows: list[dict]) -> c.Evidence:
-    judge = next(claim.judge for claim in c.CLAIMS if claim.name == name)
-    return judge(c.claim_runs(table(rows), name))
+    return c.assess(next(claim for claim in c.CLAIMS if claim.name == name), table(rows))
 
 
 # -- claim 1 -------------------------------------------------------------------------------------------------
@@ -300,7 +299,7 @@ def test_no_evidence_names_the_sweep_to_run():
 
 
 def test_every_claim_has_its_sweeps_and_rule_in_the_configs():
-    conf = Path(__file__).resolve().parents[1] / "conf" / "experiment"
+    conf = Path(__file__).resolve().parents[2] / "conf" / "experiment"
     for claim in c.CLAIMS:
         assert claim.sweeps[0] == claim.name
         for sweep in claim.sweeps:
