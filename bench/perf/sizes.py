@@ -1,0 +1,52 @@
+"""What a full and a quick benchmark run measure: problem sizes and repeat counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+MIN_REPEATS = 5
+GROUPS = "abcdef"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Problem sizes of one benchmark run; ``QUICK`` shrinks sizes, never the repeats of the main figures."""
+
+    mode: str
+    repeats: int = MIN_REPEATS
+    small_set_repeats: int = 15  # digits fits take a tenth of the big set's: more repeats for the same time
+    sweep_repeats: int = 3  # CLI sweeps (groups c3 and d) are expensive
+    classification_samples: int = 20_000
+    epochs: int = 30
+    sklearn_default_blas: bool = True  # also time sklearn's MLP on its default BLAS threads (erratic under load)
+    matmul: int = 1024
+    tracking_datasets: tuple[str, ...] = ("iris", "wine")
+    tracking_seeds: tuple[int, ...] = (0, 1, 2)
+    tracking_mlp: tuple[str, ...] = ("model.hidden_layer_sizes=[32,32]", "model.max_epochs=30")
+    tracking_part_runs: int = 10  # runs recorded per repeat in the per-call breakdown
+    tracking_sweep: tuple[str, ...] = ()  # overrides of the sweep whose tracking share is measured; (): the default
+    cli_sweep: tuple[str, ...] = (
+        "dataset=iris,wine,breast_cancer,digits",
+        "model=decision_tree,svm,knn,mlp",
+        "seed=0,1",
+    )
+    report_sizes: tuple[int, ...] = (100, 1_000, 5_000)
+
+    @property
+    def digits_repeats(self) -> int:
+        return max(self.repeats, self.small_set_repeats)
+
+
+FULL = Sizes(mode="full")
+QUICK = replace(
+    FULL,
+    mode="quick",
+    classification_samples=5_000,
+    sklearn_default_blas=False,
+    tracking_datasets=("iris",),
+    tracking_seeds=(0,),
+    tracking_part_runs=5,
+    tracking_sweep=("dataset=iris,wine", "model=decision_tree,mlp", "seed=0"),
+    cli_sweep=("dataset=iris,wine", "model=decision_tree", "seed=0"),
+    report_sizes=(100, 1_000),
+)

@@ -1,0 +1,80 @@
+"""The real groups of ``bench.perf``: their helpers, and one small end-to-end run at toy sizes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bench.perf.command import run
+from bench.perf.report_build import count_queries
+from bench.perf.sizes import QUICK
+from bench.perf.throughput import split_sweep
+
+
+def test_count_queries_counts_statements() -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://")
+    with count_queries() as queries, engine.connect() as connection:
+        for _ in range(3):
+            connection.execute(text("select 1"))
+    assert queries[0] == 3
+    with engine.connect() as connection:
+        connection.execute(text("select 1"))
+    assert queries[0] == 3  # the hook is gone after the block
+
+
+@pytest.mark.slow
+def test_perf_end_to_end_small(tmp_path: Path) -> None:
+    """Every real group at toy sizes: the files and their structure, never the speed."""
+    tiny = replace(
+        QUICK,
+        repeats=2,
+        small_set_repeats=3,
+        sweep_repeats=1,
+        classification_samples=400,
+        epochs=2,
+        matmul=64,
+        tracking_datasets=("iris",),
+        tracking_part_runs=2,
+        cli_sweep=("dataset=iris", "model=decision_tree,knn", "seed=0"),
+        tracking_sweep=("dataset=iris", "model=decision_tree", "seed=0,1"),
+        report_sizes=(10, 30),
+    )
+    md_path, json_path = run(tiny, tmp_path / "out")
+    data = json.loads(json_path.read_text())
+    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f"}
+    for group in data["groups"].values():
+        assert group["baseline"].startswith("Baseline")
+        for row in group["rows"]:
+            assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
+            whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"])
+            assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
+    assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
+    assert "basic launcher, hydra/sweeper=basic" in {r["case"] for r in data["groups"]["d"]["rows"]}
+    sweep, *calls = data["groups"]["c3"]["rows"]
+    assert sweep["case"] == "whole sweep (wall)" and sweep["median_s"] > 0
+    # two jobs: the store opened once, two runs (and the sweep's parent) created, logged and ended
+    assert {"Store() (MLflow import, store opened)", "Store.start_run", "Store.log", "Store.end_run"} <= {
+        c["case"] for c in calls
+    }
+    assert all(c["median_s"] > 0 for c in calls) and 0 < sum(c["ratio_vs_baseline"] for c in calls) < 1
+    assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
+    assert all(r["paired_ratio"] > 0 for r in data["groups"]["b"]["rows"])
+    assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
+    assert all(r["queries"] > 0 for r in data["groups"]["e"]["rows"])
+    assert all(isinstance(t["met"], bool) for t in data["targets"]) and len(data["targets"]) >= 9
+    for key in ("cpu", "cores", "python", "torch", "scikit-learn", "numpy", "mlflow", "hydra-core", "torch_threads"):
+        assert key in data["machine"]
+    md = md_path.read_text()
+    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 11
+
+
+def test_split_sweep_cuts_the_first_override_with_several_values() -> None:
+    halves = split_sweep(("dataset=iris", "model=tree,svm,knn", "seed=0,1"))
+    assert halves == [["dataset=iris", "model=tree", "seed=0,1"], ["dataset=iris", "model=svm,knn", "seed=0,1"]]
+    with pytest.raises(ValueError, match="single job"):
+        split_sweep(("dataset=iris", "seed=0"))
