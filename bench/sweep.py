@@ -18,8 +18,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from bench.config import CHECKED_ENV, CONFIG_DIR, PARENT_ENV, TOTAL_ENV
-from bench.environment import versions
-from bench.tracking import Store, open_store, redact, resolve_uri
+from bench.tracking import Store, open_store, redact, resolve_uri, sweep_tags
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -65,7 +64,7 @@ class SweepCallback(Callback):
         if reaped := self.store.reap_interrupted():
             print(f"marked {len(reaped)} interrupted run(s) KILLED: {', '.join(reaped[:5])}", flush=True)
         name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
-        self.parent = self.store.start_run(name, {"bench.sweep": "true", **versions()})
+        self.parent = self.store.start_run(name, sweep_tags())
         os.environ[PARENT_ENV] = self.parent
         total = os.environ.get(TOTAL_ENV, "?")
         carry_environment(config, {PARENT_ENV: self.parent, TOTAL_ENV: total})

@@ -15,14 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from bench import job
+from bench import job, tracking
 from bench.config import composer
-from bench.environment import versions
 from bench.metrics import FINAL, MLP_SUMMARIES
 from bench.perf.harness import Case, Group, Target, interleave, progress, rows
 from bench.perf.jobs import default_sweep
 from bench.perf.sizes import Sizes
-from bench.tracking import Store
 
 CURVES = ("loss/train", "loss/val", "accuracy/train", "accuracy/val", *(f"grad_norm/layer_{i}" for i in range(3)))
 EPOCHS = 30
@@ -84,7 +82,7 @@ def run_templates() -> tuple[list[Template], int]:
             if dataset not in facts:
                 facts[dataset] = job.build_source(cfg.dataset).load().facts()
             config = job.job_config(cfg)
-            tags = job.job_tags(cfg, "", None)
+            tags = tracking.job_tags(config, "", None)
             templates.append(Template(dataset, model, {**facts[dataset], **job.params(config)}, tags))
     return templates, len(templates) * len(axes["seed"])
 
@@ -97,13 +95,13 @@ def add_synthetic_runs(uri: str, start: int, stop: int, templates: list[Template
     mlp = [t for t in templates if t.model == "mlp"]
     others = [t for t in templates if t.model != "mlp"]
     rng = np.random.default_rng(start)
-    store = Store(uri, "bench")
+    store = tracking.Store(uri, "bench")
     parent = None
     for i in range(start, stop):
         if parent is None or i % per_sweep == 0:
             if parent is not None:
                 store.end_run(parent)
-            parent = store.start_run(f"sweep-{i // per_sweep}", {"bench.sweep": "true", **versions()})
+            parent = store.start_run(f"sweep-{i // per_sweep}", tracking.sweep_tags())
         is_mlp = i % 10 < 3
         template = (mlp if is_mlp else others)[i % (len(mlp) if is_mlp else len(others))]
         seed = str(i // len(templates))

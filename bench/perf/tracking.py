@@ -97,13 +97,13 @@ def tracking_parts(sizes: Sizes, uri: str) -> Group:
         result = job.fit_and_score(prepared)
     config = job.job_config(cfg)
     store, clock = tracking.open_store(uri, "perf-parts"), CallClock()
-    tags, runs = job.job_tags(cfg, tracking.run_key(config), None), sizes.tracking_part_runs
+    tags, runs = tracking.job_tags(config, tracking.run_key(config), None), sizes.tracking_part_runs
     run_ids: list[str] = []
     record_calls: list[tuple[float, dict[str, float]]] = []  # per repeat: record's seconds, its Store calls'
 
     def create() -> dict[str, Any]:
         start = time.perf_counter()
-        run_ids[:] = [store.start_run(f"iris/mlp/seed={cfg.seed}", tags) for _ in range(runs)]
+        run_ids[:] = [store.start_run(tracking.run_name(config), tags) for _ in range(runs)]
         return {"seconds": (time.perf_counter() - start) / runs}
 
     def record() -> dict[str, Any]:

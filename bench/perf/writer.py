@@ -4,7 +4,6 @@ per group)."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from bench.perf.harness import Group, Target
 from bench.perf.sizes import Sizes
+from bench.report import format
 
 
 def write(
@@ -36,17 +36,8 @@ def write(
 
 
 def table_cell(value: Any) -> str:
-    """One value of a perf table as Markdown: 3 significant digits, thousands whole, a target's met / **not
-    met**, a list of repeats joined by slashes."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "met" if value else "**not met**"
-    if isinstance(value, list):
-        return " / ".join(table_cell(v) for v in value)
-    if isinstance(value, float):
-        return "—" if math.isnan(value) else f"{value:,.0f}" if abs(value) >= 999.5 else f"{value:.3g}"
-    return str(value)
+    """One value of a perf table as Markdown; a target reads met or **not met**."""
+    return format.cell(value, yes_no=("met", "**not met**"))
 
 
 def table_md(records: list[dict[str, Any]]) -> str:

@@ -1,6 +1,6 @@
 """MLflow glue: the store (``store``) and the naming schema of DESIGN.md (``schema``)."""
 
-from bench.tracking.schema import KEY_EXCLUDED, flatten, job_tags, owner, redact, run_key, run_name
+from bench.tracking.schema import KEY_EXCLUDED, flatten, job_tags, owner, redact, run_key, run_name, sweep_tags
 from bench.tracking.store import Store, check_reachable, check_store, open_store, resolve_uri, sqlite_path
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "run_key",
     "run_name",
     "sqlite_path",
+    "sweep_tags",
 ]

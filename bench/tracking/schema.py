@@ -54,6 +54,13 @@ def run_name(job: Mapping[str, Any]) -> str:
     return f"{job['dataset']['name']}/{job['model']['name']}/seed={job['seed']}"
 
 
+def sweep_tags() -> dict[str, str]:
+    """A sweep's parent run: marked as one, with what produced it."""
+    from bench.environment import versions
+
+    return {"bench.sweep": "true", **versions()}
+
+
 def job_tags(job: Mapping[str, Any], key: str, parent: str | None) -> dict[str, str]:
     """A job run's identity tags, which reports group and filter by, and its link to the sweep's parent run."""
     from bench.environment import versions
