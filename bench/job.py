@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
 from bench import data as datasets
-from bench import metrics, tracking
+from bench import metrics, protocol, tracking, tuning
 from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
@@ -63,8 +63,11 @@ def check(cfg: DictConfig) -> None:
         for key in MODEL_KEYS:
             if not isinstance(cfg.model.get(key), str):
                 raise ValueError(f"model config needs a string '{key}'; got {cfg.model.get(key)!r}")
+        protocol.check(cfg.protocol)
         source = build_source(cfg.dataset)
         estimator = build_model(cfg.model, source.scaler)[-1]
+        if cfg.protocol.name == "tuned":
+            tuning.check_space(tuning.load_space(cfg.model.name), estimator, cfg.model.name)
         # scikit-learn checks constructor arguments when fitting; the check alone has no public name
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
@@ -95,6 +98,7 @@ class Prepared:
     y_train: np.ndarray
     y_test: np.ndarray
     model: Pipeline
+    fold: int | None = None  # None: the holdout split
 
 
 @dataclass
@@ -106,24 +110,33 @@ class Result:
     test_pred: np.ndarray
     summary: metrics.TrainingSummary | None = None
     learning_curve: list[dict[str, float]] = field(default_factory=list)
+    tuning: tuning.Tuning | None = None
 
     @property
     def tags(self) -> dict[str, str]:
         return dict(self.summary.tags) if self.summary else {"bench.outcome": "ok"}
 
 
-def prepare(cfg: DictConfig) -> Prepared:
+def prepare(cfg: DictConfig, fold: int | None = None, data: datasets.Dataset | None = None) -> Prepared:
+    """The job's fold ready to fit; ``data`` saves reading the data again for each fold."""
     check(cfg)
-    data = build_source(cfg.dataset).load()
-    X_train, X_test, y_train, y_test = datasets.split(data, cfg.test_size, cfg.seed)
+    data = data if data is not None else build_source(cfg.dataset).load()
+    X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
     model = build_model(cfg.model, data)
     if isinstance(model[-1], metrics.Diagnosed):
         model[-1].preload()  # a one-off import (torch) is not the model's fit time
-    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model)
+    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold)
 
 
-def fit_and_score(job: Prepared) -> Result:
-    model = job.model
+def fit_and_score(job: Prepared, study: Any = None) -> Result:
+    """Fit and measure; under ``protocol=tuned`` first choose the model's config inside the training part (in
+    ``study``, or a study of this process alone)."""
+    model, tuned = job.model, None
+    if job.cfg.protocol.name == "tuned":
+        study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True)
+        split = (job.X_train, job.X_test, job.y_train, job.y_test)
+        tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(job.cfg.model.name), study)
+        model.set_params(**{f"model__{name}": value for name, value in tuned.best.items()})
     fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
     scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
     scores.update(
@@ -135,11 +148,17 @@ def fit_and_score(job: Prepared) -> Result:
     summary = model[-1].training_summary() if isinstance(model[-1], metrics.Diagnosed) else None
     if summary is not None:
         scores.update(summary.metrics)
+    if tuned is not None:
+        scores.update(tuned.metrics)
     curve = []
     if job.cfg.learning_curve:
         split = (job.X_train, job.y_train, job.X_test, job.y_test)
         curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
-    return Result(scores, test_pred, summary, curve)
+    return Result(scores, test_pred, summary, curve, tuned)
+
+
+def tuning_seed(seed: int, fold: int | None) -> int:
+    return 1000 * seed + (fold or 0)
 
 
 def params(job: dict[str, Any]) -> dict[str, str]:
@@ -164,15 +183,20 @@ def artifacts(job: dict[str, Any], prepared: Prepared, result: Result) -> dict[s
     }
     if result.summary is not None:
         files["history.csv"] = pd.DataFrame(result.summary.history).to_csv(index=False)
+    if result.tuning is not None:
+        files["trials.csv"] = result.tuning.trials.to_csv(index=False)
     return files
 
 
 def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Prepared, result: Result) -> None:
     """Everything the run keeps: metrics and curves, params, tags, the data as its input, artifacts."""
     data, curves = prepared.data, result.summary.curves if result.summary else []
-    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job)}, result.tags)
+    tuned = result.tuning.params if result.tuning else {}
+    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
     if result.learning_curve:
         store.log(run_id, curves=result.learning_curve, step="percent")
+    if result.tuning is not None:
+        store.log(run_id, curves=result.tuning.curves, step="trial")
     store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
     store.log_texts(run_id, artifacts(job, prepared, result))
     if prepared.cfg.tracking.log_model:
@@ -180,24 +204,43 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
 
 
 def run(cfg: DictConfig) -> dict[str, float]:
-    """Run one job and record it as a child run of the current sweep; returns its final metrics.
+    """Run one job, one child run of the current sweep per fold of its protocol; returns its final metrics (the
+    mean over folds).
 
     A finished run with the same run key is reused unless ``rerun=true``. An exception in the job is recorded
     as a FAILED run with ``bench.outcome=error`` and does not propagate, so the rest of the sweep goes on.
     """
     settle_memory()
-    job, started = job_config(cfg), time.perf_counter()
+    job = job_config(cfg)
     store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
-    key = tracking.run_key(job)
+    try:
+        folds = protocol.folds(job["protocol"])
+    except (KeyError, TypeError):  # a protocol that cannot say its folds: the job's check records why
+        folds = [None]
+    loaded: list[datasets.Dataset] = []  # read by the first fold, shared by the others
+    results = [found for fold in folds if (found := run_fold(cfg, job, store, fold, loaded))]
+    return {key: float(np.mean([r[key] for r in results if key in r])) for key in results[0]} if results else {}
+
+
+def run_fold(
+    cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None, loaded: list[datasets.Dataset]
+) -> dict[str, float]:
+    started = time.perf_counter()
+    key = tracking.run_key(job if fold is None else {**job, "fold": fold})
     if not cfg.rerun and (done := store.find_finished(key)) is not None:
-        job_line(cfg, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
+        job_line(cfg, fold, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
         return dict(done.data.metrics)
     parent = os.environ.get(PARENT_ENV) or None
-    run_id = store.start_run(tracking.run_name(job), tracking.job_tags(job, key, parent))
+    run_id = store.start_run(tracking.run_name(job, fold), tracking.job_tags(job, key, parent, fold))
     interrupts = NotedInterrupts()
     try:
-        prepared = prepare(cfg)
-        result = fit_and_score(prepared)
+        prepared = prepare(cfg, fold, loaded[0] if loaded else None)
+        loaded[:] = [prepared.data]
+        study = None
+        if cfg.protocol.name == "tuned":
+            path = tuning.storage_path(store.uri, store.experiment, hydra_cwd())
+            study = tuning.open_study(path, key, tuning_seed(cfg.seed, fold), fresh=cfg.rerun)
+        result = fit_and_score(prepared, study)
         record(store, run_id, job, prepared, result)
         store.end_run(run_id)
     except (KeyboardInterrupt, Exception) as exc:
@@ -211,15 +254,14 @@ def run(cfg: DictConfig) -> dict[str, float]:
         failure = {"bench.outcome": "error", "bench.error": message, "bench.traceback": traceback.format_exc()[-4000:]}
         store.log(run_id, tags=failure)
         store.end_run(run_id, "FAILED")
-        job_line(cfg, f"FAILED: {message}", started)
+        job_line(cfg, fold, f"FAILED: {message}", started)
         return {}
     finally:
         interrupts.restore()
-    tags = result.tags
+    tags, scores = result.tags, result.metrics
     diverged = f"  DIVERGED at epoch {tags['bench.diverged_epoch']}" if tags["bench.outcome"] == "diverged" else ""
-    scores = result.metrics
-    job_line(cfg, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
-    return result.metrics
+    job_line(cfg, fold, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
+    return scores
 
 
 class NotedInterrupts:
@@ -274,10 +316,11 @@ def hydra_cwd() -> str | None:
     return HydraConfig.get().runtime.cwd if HydraConfig.initialized() else None
 
 
-def job_line(cfg: DictConfig, text: str, started: float) -> None:
-    """The job's one line: its place in the sweep, what it ran and how it ended."""
+def job_line(cfg: DictConfig, fold: int | None, text: str, started: float) -> None:
+    """The job's one line (a fold's, under cv): its place in the sweep, what it ran and how it ended."""
+    where = "" if fold is None else f"fold={fold:<3}"
     print(
-        f"{position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {swept()}{text}  "
+        f"{position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {where}{swept()}{text}  "
         f"({time.perf_counter() - started:.1f}s)",
         flush=True,
     )
@@ -298,6 +341,6 @@ def swept() -> str:
 
     if not HydraConfig.initialized():
         return ""
-    fixed = ("dataset=", "model=", "seed=", "experiment=", "tracking.", "report.", "rerun=", "hydra")
+    fixed = ("dataset=", "model=", "protocol=", "seed=", "experiment=", "tracking.", "report.", "rerun=", "hydra")
     extra = [o.removeprefix("model.") for o in HydraConfig.get().overrides.task if not o.startswith(fixed)]
     return " ".join(extra) + "  " if extra else ""

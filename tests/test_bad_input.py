@@ -35,7 +35,15 @@ FILES: dict[str, bytes] = {
 # (id, arguments, what the one line must say)
 CASES = [
     ("unknown-group-value", ["model=mlpp"], "unknown model 'mlpp'; choose from: decision_tree, knn, mlp"),
-    ("unknown-top-level-key", ["epochs=5"], "unknown key 'epochs'; choose from: dataset, model, seed, test_size"),
+    (
+        "unknown-top-level-key",
+        ["epochs=5"],
+        "unknown key 'epochs'; choose from: dataset, model, protocol, seed, test_size",
+    ),
+    ("unknown-protocol", ["protocol=loo"], "unknown protocol 'loo'; choose from: cv, holdout, tuned"),
+    ("one-fold", ["protocol=cv", "protocol.folds=1"], "protocol.folds must be an int >= 2; got 1"),
+    ("negative-trials", ["protocol=tuned", "protocol.n_trials=-1"], "protocol.n_trials must be an int >= 0; got -1"),
+    ("model-without-search-space", ["model=mlp_lean", "protocol=tuned"], "no search space for model 'mlp_lean'"),
     (
         "unknown-model-key",
         ["model=knn", "model.n_neighbour=3"],

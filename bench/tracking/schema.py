@@ -49,9 +49,10 @@ def owner() -> dict[str, str]:
     return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
 
 
-def run_name(job: Mapping[str, Any]) -> str:
-    """``<dataset>/<model>/seed=<s>``: what the MLflow UI lists a job run as."""
-    return f"{job['dataset']['name']}/{job['model']['name']}/seed={job['seed']}"
+def run_name(job: Mapping[str, Any], fold: int | None = None) -> str:
+    """``<dataset>/<model>/seed=<s>`` (``/fold=<f>`` under cross-validation): what the MLflow UI lists a run as."""
+    name = f"{job['dataset']['name']}/{job['model']['name']}/seed={job['seed']}"
+    return name if fold is None else f"{name}/fold={fold}"
 
 
 def sweep_tags() -> dict[str, str]:
@@ -61,7 +62,7 @@ def sweep_tags() -> dict[str, str]:
     return {"bench.sweep": "true", **versions()}
 
 
-def job_tags(job: Mapping[str, Any], key: str, parent: str | None) -> dict[str, str]:
+def job_tags(job: Mapping[str, Any], key: str, parent: str | None, fold: int | None = None) -> dict[str, str]:
     """A job run's identity tags, which reports group and filter by, and its link to the sweep's parent run."""
     from bench.environment import versions
 
@@ -71,8 +72,11 @@ def job_tags(job: Mapping[str, Any], key: str, parent: str | None) -> dict[str, 
         "bench.model": str(job["model"]["name"]),
         "bench.family": str(job["model"]["family"]),
         "bench.seed": str(job["seed"]),
+        "bench.protocol": str(job.get("protocol", {}).get("name", "holdout")),
         **versions(),
     }
+    if fold is not None:
+        tags["bench.fold"] = str(fold)
     if parent:
         tags["mlflow.parentRunId"] = parent
     return tags

@@ -1,0 +1,214 @@
+"""Equal-budget tuning inside a training fold (``protocol=tuned``): the model's default config as trial 0, then
+``n_trials`` configs of ``conf/search_space/<model>.yaml`` drawn by Optuna's seeded TPE sampler, each fitted on the
+inner training part and scored on the inner validation part. The outer test fold takes no part in the choice: a
+trial's test accuracy is kept only to draw how the test score of the best-so-far choice moves with the budget.
+
+The study lives in a journal file beside the tracking store, named by the fold's run key, so that an interrupted
+job resumes its trials instead of starting over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from bench.config import CONFIG_DIR
+
+SPACES = CONFIG_DIR / "search_space"
+LAYERS = "hidden_layer_sizes"  # the one composite range: depth hidden layers of one width
+
+
+def load_space(model: str) -> dict[str, dict[str, Any]]:
+    path = SPACES / f"{model}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in SPACES.glob("*.yaml"))
+        raise ValueError(
+            f"no search space for model {model!r} (conf/search_space/{model}.yaml); models with one: {', '.join(known)}"
+        )
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=True) or {}
+
+
+def check_space(space: Mapping[str, Any], estimator: Any, model: str) -> None:
+    """One line naming the file and the bad range, before anything trains."""
+    where, known = f"conf/search_space/{model}.yaml", sorted(estimator.get_params(deep=False))
+    for name, spec in space.items():
+        if name not in known:
+            raise ValueError(
+                f"{where}: unknown parameter {name!r} of {type(estimator).__name__}; choose from: {', '.join(known)}"
+            )
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"{where}: {name} needs low/high, choices or depth/width; got {spec!r}")
+        if "choices" in spec:
+            if not spec["choices"]:
+                raise ValueError(f"{where}: {name} has no choices")
+            continue
+        pairs = (
+            [spec.get("depth"), spec.get("width")]
+            if name == LAYERS and "depth" in spec
+            else [[spec.get("low"), spec.get("high")]]
+        )
+        for low, high in (pair if isinstance(pair, list) and len(pair) == 2 else (None, None) for pair in pairs):
+            if not all(isinstance(v, Real) and not isinstance(v, bool) for v in (low, high)):
+                raise ValueError(f"{where}: {name} needs numeric bounds; got {dict(spec)!r}")
+            if low > high:
+                raise ValueError(f"{where}: {name} has reversed bounds: low {low} > high {high}")
+            if spec.get("log") and low <= 0:
+                raise ValueError(f"{where}: {name} is log-scaled but its low bound {low} is not positive")
+
+
+def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
+    """One config of the space, drawn through ``trial``."""
+    params = {}
+    for name, spec in space.items():
+        log = bool(spec.get("log", False))
+        if "choices" in spec:
+            params[name] = trial.suggest_categorical(name, list(spec["choices"]))
+        elif name == LAYERS and "depth" in spec:
+            depth = trial.suggest_int("depth", *spec["depth"])
+            params[name] = [trial.suggest_int("width", *spec["width"], log=log)] * depth
+        elif isinstance(spec["low"], Integral) and isinstance(spec["high"], Integral):
+            params[name] = trial.suggest_int(name, spec["low"], spec["high"], log=log)
+        else:
+            params[name] = trial.suggest_float(name, float(spec["low"]), float(spec["high"]), log=log)
+    return params
+
+
+@dataclass
+class Tuning:
+    """A finished search: the chosen config and every trial."""
+
+    best: dict[str, Any]  # the chosen config's params ({}: the default config won)
+    trials: pd.DataFrame  # one row per trial: number, state, params, val_accuracy, test_accuracy, seconds
+    time_s: float  # wall time of the search in this process
+    work_s: float  # the trials' own fit and score time
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return {
+            "tuning_trials": float(len(self.trials)),
+            "tuning_time_s": self.time_s,
+            "tuning_work_s": self.work_s,
+            "tuning_best_val_accuracy": float(self.trials["val_accuracy"].max()),
+        }
+
+    @property
+    def curves(self) -> list[dict[str, float]]:
+        """Per trial, the validation accuracy of the best config so far and that config's test accuracy."""
+        values = self.trials["val_accuracy"].fillna(-np.inf).to_numpy()
+        records, best = [], None
+        for i, value in enumerate(values):
+            if best is None or value > values[best]:
+                best = i
+            record = {"trial": i, "tuning/best_val_accuracy": values[best]}
+            if np.isfinite(values[best]):
+                record["tuning/best_test_accuracy"] = self.trials["test_accuracy"].iloc[best]
+            records.append(record)
+        return records
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {f"tuned.{name}": str(value) for name, value in self.best.items()}
+
+
+def storage_path(tracking_uri: str, experiment: str, cwd: str | Path | None) -> Path:
+    """Beside a SQLite store, else in the launch directory."""
+    from bench.tracking import sqlite_path
+
+    db = sqlite_path(tracking_uri)
+    return (db.parent if db else Path(cwd or ".")) / "optuna" / f"{experiment}.journal"
+
+
+def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mapping[str, Any], study: Any) -> Tuning:
+    """Search ``space`` for the pipeline's model on the training part of ``split`` (``X_train, X_test, y_train,
+    y_test``) within ``study``; the test part is scored for the tuning curve only."""
+    import optuna
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    X_train, X_test, y_train, y_test = split
+    seed = int(study.user_attrs.get("seed", 0))
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X_train, y_train, test_size=protocol["validation_fraction"], random_state=seed, stratify=y_train
+    )
+    started = time.perf_counter()
+
+    def evaluate(params: Mapping[str, Any]) -> dict[str, float]:
+        model = clone(pipeline).set_params(**{f"model__{k}": v for k, v in params.items()})
+        start = time.perf_counter()
+        model.fit(X_fit, y_fit)
+        val = float(np.mean(model.predict(X_val) == y_val))
+        test = float(np.mean(model.predict(X_test) == y_test))
+        return {"val_accuracy": val, "test_accuracy": test, "seconds": time.perf_counter() - start}
+
+    if not study.trials:  # trial 0: the model's config as it stands, outside the space
+        scores = evaluate({})
+        study.add_trial(optuna.trial.create_trial(value=scores["val_accuracy"], user_attrs=scores))
+
+    def objective(trial: optuna.Trial) -> float:
+        params = suggest(trial, space)
+        trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
+        scores = evaluate(params)
+        for key, value in scores.items():
+            trial.set_user_attr(key, value)
+        return scores["val_accuracy"]
+
+    remaining = protocol["n_trials"] + 1 - len(study.trials)
+    if remaining > 0:
+        study.optimize(objective, n_trials=remaining, catch=(Exception,))
+    defaults = {name: _plain(pipeline[-1].get_params()[name]) for name in space}
+    return summarize(study.trials, defaults, time.perf_counter() - started)
+
+
+def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> Tuning:
+    """The trials as a table and the winner: the first trial reaching the best validation score, so the default
+    config (trial 0) wins a tie; its params are the space's, the default's where the trial left one unset."""
+    rows = [
+        {
+            "number": t.number,
+            "state": t.state.name,
+            "params": t.user_attrs.get("params", {}),
+            "val_accuracy": t.value if t.value is not None else np.nan,
+            "test_accuracy": t.user_attrs.get("test_accuracy", np.nan),
+            "seconds": t.user_attrs.get("seconds", np.nan),
+        }
+        for t in trials
+    ]
+    table = pd.DataFrame(rows)
+    best = int(table["val_accuracy"].fillna(-np.inf).to_numpy().argmax())
+    work = float(table["seconds"].fillna(0).sum())
+    return Tuning({**defaults, **table["params"].iloc[best]}, table, time_s, work)
+
+
+def open_study(path: Path | None, name: str, seed: int, fresh: bool) -> Any:
+    """The fold's study, created or resumed from the journal at ``path`` (None: in memory only); ``fresh`` drops
+    earlier trials (``rerun=true``)."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the sweep's own lines
+    storage = None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        storage = JournalStorage(JournalFileBackend(str(path)))
+    if storage is not None and fresh and name in optuna.get_all_study_names(storage):
+        optuna.delete_study(study_name=name, storage=storage)
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(
+        study_name=name or None, storage=storage, sampler=sampler, direction="maximize", load_if_exists=True
+    )
+    study.set_user_attr("seed", seed)
+    return study
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON and MLflow show it: layer widths as a list of ints."""
+    return [int(v) for v in value] if isinstance(value, list | tuple) else value

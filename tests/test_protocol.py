@@ -1,0 +1,111 @@
+"""The protocols: which rows a model learns from and is tested on, the same for every model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import data, protocol
+
+CV = {"name": "cv", "folds": 4, "repeats": 2}
+
+
+def dataset(n: int = 120) -> data.Dataset:
+    return data.Moons(n_samples=n, noise=0.3, random_state=0).load()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"name": "cv", "folds": 1, "repeats": 1}, "protocol.folds must be an int >= 2; got 1"),
+        ({"name": "cv", "folds": 5, "repeats": 0}, "protocol.repeats must be an int >= 1; got 0"),
+        ({"name": "cv", "folds": "5", "repeats": 1}, "protocol.folds must be an int >= 2; got '5'"),
+        ({"name": "tuned", "folds": 5, "repeats": 1, "n_trials": -1, "validation_fraction": 0.2}, "n_trials"),
+        ({"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 1.0}, "(0, 1)"),
+        ({"name": "loo"}, "unknown protocol 'loo'; choose from: holdout, cv, tuned"),
+    ],
+)
+def test_bad_settings_name_the_value(settings, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        protocol.check(settings)
+
+
+def test_holdout_is_the_seeded_stratified_split_every_job_used():
+    moons = dataset()
+    ours = protocol.split(moons, {"name": "holdout"}, None, 0.25, 3)
+    for a, b in zip(ours, data.split(moons, 0.25, 3), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert protocol.folds({"name": "holdout"}) == [None]
+
+
+def test_cross_validation_folds_partition_the_rows_each_repeat_and_depend_on_the_seed_only():
+    moons = dataset()
+    rows = {tuple(x): i for i, x in enumerate(moons.X)}
+    tests = []
+    for fold in protocol.folds(CV):
+        X_train, X_test, y_train, y_test = protocol.split(moons, CV, fold, 0.25, 7)
+        assert len(X_train) + len(X_test) == len(moons.y)
+        assert abs(y_test.mean() - moons.y.mean()) < 0.05  # stratified
+        tests.append({rows[tuple(x)] for x in X_test})
+    assert len(tests) == 8
+    for repeat in (tests[:4], tests[4:]):
+        assert set().union(*repeat) == set(range(len(moons.y))) and sum(map(len, repeat)) == len(moons.y)
+    assert tests[:4] != tests[4:]  # the second repeat shuffles anew
+    again = protocol.split(moons, CV, 5, 0.25, 7)[1]
+    np.testing.assert_array_equal(again, protocol.split(moons, CV, 5, 0.25, 7)[1])
+    assert not np.array_equal(again, protocol.split(moons, CV, 5, 0.25, 8)[1])
+
+
+def test_a_class_smaller_than_the_folds_is_one_line():
+    tiny = data.Dataset("tiny", np.arange(12.0).reshape(6, 2), np.array([0, 0, 0, 0, 1, 1]), "none", None)
+    with pytest.raises(ValueError, match="protocol.folds=4 needs 4 rows of every class; the smallest class has 2"):
+        protocol.split(tiny, {"name": "cv", "folds": 4, "repeats": 1}, 0, 0.25, 0)
+
+
+def runs_of(db, experiment: str = "bench") -> list:
+    import mlflow
+
+    client = mlflow.MlflowClient(f"sqlite:///{db}")
+    found = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
+    return [r for r in found if "bench.run_key" in r.data.tags]
+
+
+@pytest.mark.slow
+def test_cross_validation_through_the_cli_records_one_run_per_fold_and_resumes(tmp_path):
+    from conftest import run_cli
+
+    args = [
+        "dataset=iris",
+        "model=knn,decision_tree",
+        "seed=0",
+        "protocol=cv",
+        "protocol.folds=3",
+        "report.enabled=false",
+    ]
+    done = run_cli(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = runs_of(tmp_path / "mlruns.db")
+    names = sorted(r.info.run_name for r in runs)
+    assert names == [f"iris/{m}/seed=0/fold={f}" for m in ("decision_tree", "knn") for f in range(3)]
+    assert {(r.data.tags["bench.protocol"], r.data.tags["bench.fold"]) for r in runs} == {
+        ("cv", str(f)) for f in range(3)
+    }
+    assert all(r.info.status == "FINISHED" and r.data.params["protocol.folds"] == "3" for r in runs)
+    again = run_cli(*args, cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.count("skipped, done in run") == 6
+
+
+@pytest.mark.slow
+def test_tuning_through_the_cli_gives_every_family_the_same_budget(tmp_path):
+    from conftest import run_cli
+
+    models = "knn,svm,decision_tree,logreg,mlp"
+    args = ["dataset=iris", f"model={models}", "seed=0", "protocol=tuned", "protocol.folds=2", "protocol.n_trials=3"]
+    done = run_cli(*args, "report.enabled=false", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = runs_of(tmp_path / "mlruns.db")
+    assert len(runs) == 10 and {r.data.metrics["tuning_trials"] for r in runs} == {4.0}
+    for run in runs:
+        assert run.data.tags["bench.protocol"] == "tuned"
+        assert any(key.startswith("tuned.") for key in run.data.params)
+    assert (tmp_path / "optuna" / "bench.journal").is_file()  # the studies, for resuming an interrupted job

@@ -1,0 +1,133 @@
+"""Equal-budget tuning: the test fold takes no part in the choice, every family gets the same trials, and an
+interrupted study resumes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import job, tuning
+
+TUNED = ("protocol=tuned", "protocol.folds=3", "protocol.n_trials=4")
+FAMILIES = ("mlp", "decision_tree", "svm", "knn", "logreg", "random_forest", "hist_gradient_boosting")
+
+
+def tuned_job(make_cfg, model: str, *extra: str) -> job.Prepared:
+    cfg = make_cfg("dataset=moons", f"model={model}", *TUNED, "model.max_epochs=10" if model == "mlp" else "seed=0")
+    return job.prepare(cfg, fold=0)
+
+
+def shuffled_test_labels(prepared: job.Prepared) -> job.Prepared:
+    """The same job with its test fold made unlearnable."""
+    labels = np.random.default_rng(0).permutation(prepared.y_test)
+    return job.Prepared(
+        **{**vars(prepared), "y_test": labels, "model": job.build_model(prepared.cfg.model, prepared.data)}
+    )
+
+
+@pytest.mark.parametrize("model", ["svm", "knn", "decision_tree"])
+def test_the_choice_never_looks_at_the_test_fold(make_cfg, model):
+    prepared = tuned_job(make_cfg, model)
+    unlearnable = shuffled_test_labels(prepared)
+    chosen = job.fit_and_score(prepared).tuning
+    blind = job.fit_and_score(unlearnable).tuning
+    assert chosen.best == blind.best
+    np.testing.assert_array_equal(chosen.trials["val_accuracy"], blind.trials["val_accuracy"])
+    assert not np.allclose(chosen.trials["test_accuracy"], blind.trials["test_accuracy"])  # the test labels moved
+
+
+def test_every_family_gets_the_default_and_the_same_number_of_trials(make_cfg):
+    counts = {}
+    for model in FAMILIES:
+        result = job.fit_and_score(tuned_job(make_cfg, model))
+        counts[model] = result.metrics["tuning_trials"]
+        assert set(result.tuning.params) == {f"tuned.{name}" for name in tuning.load_space(model)}
+        assert result.tuning.trials["params"].iloc[0] == {}  # trial 0: the model's own config
+    assert set(counts.values()) == {5.0}, counts
+
+
+def test_an_interrupted_study_resumes_its_trials(make_cfg, tmp_path):
+    prepared = tuned_job(make_cfg, "svm")
+    split = (prepared.X_train, prepared.X_test, prepared.y_train, prepared.y_test)
+    space, path = tuning.load_space("svm"), tmp_path / "optuna" / "t.journal"
+    protocol = {**prepared.cfg.protocol, "n_trials": 2}
+    first = tuning.tune(prepared.model, split, protocol, space, tuning.open_study(path, "k", 3, fresh=False))
+    resumed = tuning.tune(
+        prepared.model, split, {**protocol, "n_trials": 5}, space, tuning.open_study(path, "k", 3, fresh=False)
+    )
+    assert len(first.trials) == 3 and len(resumed.trials) == 6
+    assert resumed.trials["params"].iloc[:3].tolist() == first.trials["params"].tolist()  # kept, not redone
+    assert len(tuning.open_study(path, "k", 3, fresh=True).trials) == 0  # rerun=true starts over
+
+
+def test_the_tuning_curve_follows_the_best_validation_score_so_far():
+    import pandas as pd
+
+    trials = pd.DataFrame(
+        {
+            "params": [{}, {"C": 1}, {"C": 2}, {"C": 3}],
+            "val_accuracy": [0.8, 0.7, 0.9, 0.9],
+            "test_accuracy": [0.75, 0.99, 0.85, 0.5],
+            "seconds": [1.0, 1.0, 1.0, 1.0],
+            "state": "COMPLETE",
+        }
+    )
+    result = tuning.Tuning({"C": 2}, trials, 5.0, 4.0)
+    curve = result.curves
+    assert [r["tuning/best_val_accuracy"] for r in curve] == [0.8, 0.8, 0.9, 0.9]
+    assert [r["tuning/best_test_accuracy"] for r in curve] == [0.75, 0.75, 0.85, 0.85]  # a tie keeps the first
+    assert result.metrics["tuning_trials"] == 4 and result.metrics["tuning_work_s"] == 4.0
+
+
+class Estimator:
+    def get_params(self, deep: bool = False) -> dict:
+        return {"C": 1.0, "gamma": "scale", "hidden_layer_sizes": [8]}
+
+
+@pytest.mark.parametrize(
+    ("space", "message"),
+    [
+        (
+            {"Cc": {"low": 1, "high": 2}},
+            "unknown parameter 'Cc' of Estimator; choose from: C, gamma, hidden_layer_sizes",
+        ),
+        ({"C": {"low": 10.0, "high": 0.1}}, "C has reversed bounds: low 10.0 > high 0.1"),
+        ({"C": {"low": 0.0, "high": 1.0, "log": True}}, "C is log-scaled but its low bound 0.0 is not positive"),
+        ({"gamma": {"choices": []}}, "gamma has no choices"),
+        ({"C": {"low": "a", "high": 1}}, "C needs numeric bounds"),
+        ({"hidden_layer_sizes": {"depth": [3, 1], "width": [8, 64]}}, "reversed bounds: low 3 > high 1"),
+    ],
+)
+def test_a_bad_search_space_names_the_file_and_the_range(space, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")) as caught:
+        tuning.check_space(space, Estimator(), "svm")
+    assert str(caught.value).startswith("conf/search_space/svm.yaml: ")
+
+
+def test_every_shipped_search_space_fits_its_model(make_cfg):
+    for path in sorted(tuning.SPACES.glob("*.yaml")):
+        job.check(make_cfg(f"model={path.stem}", *TUNED))
+
+
+def test_a_model_without_a_search_space_cannot_be_tuned(make_cfg):
+    with pytest.raises(job.ConfigError, match="no search space for model 'mlp_lean'"):
+        job.check(make_cfg("model=mlp_lean", *TUNED))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("C: {low: 1000.0, high: 0.01, log: true}\n", "conf/search_space/svm.yaml: C has reversed bounds"),
+        ("Cost: {low: 0.01, high: 10.0}\n", "conf/search_space/svm.yaml: unknown parameter 'Cost' of SVC"),
+    ],
+)
+def test_a_bad_search_space_stops_the_sweep_before_training(monkeypatch, tmp_path, text, message):
+    from bench.cli.preflight import UsageError, preflight
+
+    (tmp_path / "svm.yaml").write_text(text)
+    monkeypatch.setattr(tuning, "SPACES", tmp_path)
+    argv = ["model=svm,knn", "protocol=tuned", f"tracking.uri=sqlite:///{tmp_path}/s.db", "report.enabled=false"]
+    with pytest.raises(UsageError, match=message) as caught:
+        preflight(argv)
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "s.db").exists()  # nothing recorded, nothing trained
