@@ -1,6 +1,7 @@
 """Command line: ``python -m bench [OVERRIDE ...]`` runs a sweep, ``python -m bench report`` rebuilds reports,
-``python -m bench perf`` runs the performance benchmarks, ``python -m bench experiment=claims`` runs a suite of
-sweeps (``conf/suites.yaml``) and writes one report."""
+``python -m bench export`` writes the runs as one table (Parquet or CSV), ``python -m bench perf`` runs the
+performance benchmarks, ``python -m bench experiment=claims`` runs a suite of sweeps (``conf/suites.yaml``) and
+writes one report."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench.cli.report_cmd import report_main
 
             return report_main(argv[1:])
+        if argv[:1] == ["export"]:
+            from bench.cli.export_cmd import export_main
+
+            return export_main(argv[1:])
         if argv[:1] == ["perf"]:
             from bench.perf import main as perf_main  # imported here: other commands stay fast
 

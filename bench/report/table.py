@@ -13,7 +13,9 @@ IDENTITY = {
     "tags.bench.dataset": "dataset",
     "tags.bench.model": "model",
     "tags.bench.family": "family",
+    "tags.bench.protocol": "protocol",
     "tags.bench.seed": "seed",
+    "tags.bench.fold": "fold",
     "tags.bench.outcome": "outcome",
     "tags.bench.error": "error",
     "tags.bench.run_key": "run_key",
@@ -21,12 +23,15 @@ IDENTITY = {
     "tags.mlflow.runName": "run_name",
 }
 COLUMNS = ["run_id", "status", "start_time", "end_time", *IDENTITY.values()]
+LABELS = ("dataset_name", "model_name")  # the plain names beside the variant labels in ``dataset`` and ``model``
+HOLDOUT = "holdout"  # the protocol of runs recorded before runs carried a protocol tag
 
 
 def load_runs(uri: str, experiment: str, filter_string: str = "") -> pd.DataFrame:
     """Job runs of ``experiment`` as a tidy DataFrame; a rerun of a job replaces its earlier run.
 
-    Raises ``ValueError`` naming the experiment when the store does not hold it.
+    Raises ``ValueError`` naming the experiment when the store does not hold it, or the filter when MLflow rejects
+    it.
     """
     import mlflow
 
@@ -36,7 +41,12 @@ def load_runs(uri: str, experiment: str, filter_string: str = "") -> pd.DataFram
         names = sorted(e.name for e in client.search_experiments())
         raise ValueError(f"unknown experiment {experiment!r} in {uri}; choose from: {', '.join(names) or 'none'}")
     mlflow.set_tracking_uri(uri)
-    raw = mlflow.search_runs([found.experiment_id], filter_string=filter_string, output_format="pandas")
+    try:
+        raw = mlflow.search_runs([found.experiment_id], filter_string=filter_string, output_format="pandas")
+    except mlflow.exceptions.MlflowException as exc:
+        if not filter_string or exc.error_code != "INVALID_PARAMETER_VALUE":
+            raise
+        raise ValueError(f"invalid filter {filter_string!r}") from exc  # one_line adds MLflow's reason
     return tidy(raw)
 
 
@@ -47,15 +57,25 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     runs = raw[raw["tags.bench.run_key"].notna()].rename(columns=IDENTITY)  # parent sweep runs have no key
     metrics = {c: c.removeprefix("metrics.") for c in runs.columns if c.startswith("metrics.")}
     runs = runs.rename(columns=metrics)
+    for column in ("protocol", "fold"):  # tags that runs recorded before them lack
+        if column not in runs:
+            runs[column] = None
     keep = [c for c in COLUMNS if c in runs] + list(metrics.values())
     keep += [c for c in runs.columns if c.startswith("params.")]
     runs = runs[keep].copy()
     runs["seed"] = pd.to_numeric(runs["seed"], errors="coerce").astype("Int64")
+    runs["fold"] = pd.to_numeric(runs["fold"], errors="coerce").astype("Int64")
+    runs["protocol"] = runs["protocol"].fillna(HOLDOUT).astype(str)
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
     runs = label_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
     # the data's measured facts (rows, class counts, ...) follow from its settings: name variants by the settings
     return label_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in FACTS))
+
+
+def metric_columns(table: pd.DataFrame) -> list[str]:
+    """The tidy table's metric columns: everything that is neither identity, label nor ``params.*``."""
+    return [c for c in table.columns if c not in COLUMNS and c not in LABELS and not c.startswith("params.")]
 
 
 def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -61,3 +61,14 @@ def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
 
 def test_empty_store():
     assert tidy(pd.DataFrame()).empty
+
+
+def test_protocol_and_fold_come_from_tags_holdout_where_absent():
+    table = tidy(raw_runs())
+    assert table["protocol"].eq("holdout").all() and table["fold"].isna().all() and table["fold"].dtype == "Int64"
+    raw = raw_runs()
+    raw["tags.bench.protocol"] = raw["run_id"].map({"r2": "cv"})
+    raw["tags.bench.fold"] = raw["run_id"].map({"r2": "3"})
+    table = tidy(raw).set_index("run_id")
+    assert table.loc["r2", "protocol"] == "cv" and table.loc["r2", "fold"] == 3
+    assert table.loc["r1", "protocol"] == "holdout" and pd.isna(table.loc["r1", "fold"])

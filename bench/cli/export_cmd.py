@@ -1,0 +1,105 @@
+"""``python -m bench export``: the report's tidy table, one row per run, as a Parquet or CSV file, so that results
+can be analysed in pandas without MLflow."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from bench.cli.preflight import UsageError, check_out_dir
+from bench.cli.store_args import Parser, add_store_arguments, checked_store
+from bench.config import one_line
+
+FORMATS = {".parquet": "parquet", ".csv": "csv"}  # --out suffix -> format
+DEFAULT_FORMAT = "parquet"  # keeps dtypes (Int64 seeds and folds, timestamps) that CSV loses
+IDENTITY = (
+    "run_id",
+    "run_name",
+    "dataset",
+    "model",
+    "family",
+    "protocol",
+    "seed",
+    "fold",
+    "status",
+    "outcome",
+    "error",
+    "start_time",
+    "end_time",
+)
+TUNED = "params.tuned."
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = Parser(
+        prog="python -m bench export",
+        description="Write the runs of an MLflow experiment as one table, one row per run, for pandas.",
+    )
+    add_store_arguments(parser)
+    parser.add_argument(
+        "--format", choices=tuple(FORMATS.values()), help="file format (default: from the --out suffix, else parquet)"
+    )
+    parser.add_argument("--out", type=Path, help="output file (default: reports/<experiment>.<format>)")
+    return parser.parse_args(argv)
+
+
+def destination(out: Path | None, fmt: str | None, experiment: str) -> tuple[Path, str]:
+    """The file and its format: each follows from the other when only one is given."""
+    if fmt is None:
+        fmt = FORMATS.get(out.suffix.lower(), DEFAULT_FORMAT) if out else DEFAULT_FORMAT
+    return (out or Path("reports") / f"{experiment}.{fmt}"), fmt
+
+
+def export_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table in the export's column order: identity, tuned parameters, final metrics (the shared ones,
+    then the MLP's, then the rest by name), the other parameters; the store's bookkeeping (run keys, parent runs)
+    and the plain-name labels (``params.*.name`` hold them) are left out."""
+    from bench.metrics import FINAL, MLP_SUMMARIES
+    from bench.report.table import metric_columns
+
+    table = table.copy()
+    for column in IDENTITY:  # a tag no run carries (no failure: no error) is still a column, so files line up
+        if column not in table:
+            table[column] = pd.Series(None, index=table.index, dtype="str")
+    # MLflow returns params and metrics in no fixed order: sorted, two exports of one schema line up
+    tuned = {c: "tuned." + c.removeprefix(TUNED) for c in sorted(table.columns) if c.startswith(TUNED)}
+    metrics = metric_columns(table)
+    known = [m for m in (*FINAL, *MLP_SUMMARIES) if m in metrics]
+    params = sorted(c for c in table.columns if c.startswith("params.") and c not in tuned)
+    columns = [*IDENTITY, *tuned, *known, *sorted(set(metrics) - set(known)), *params]
+    return table[columns].rename(columns=tuned).reset_index(drop=True)
+
+
+def write(frame: pd.DataFrame, out: Path, fmt: str) -> None:
+    """Through a temporary file beside ``out``, so that an interrupted export leaves no half-written table."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        if fmt == "csv":
+            frame.to_csv(partial, index=False)
+        else:
+            frame.to_parquet(partial, index=False, engine="pyarrow")
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def export_main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    out, fmt = destination(args.out, args.format, args.experiment)
+    uri = checked_store(args.tracking_uri)
+    from bench.report.table import load_runs
+
+    try:
+        if out.is_dir():
+            raise ValueError(f"--out {str(out)!r} is a directory; name a file, e.g. {str(out / f'runs.{fmt}')!r}")
+        check_out_dir(out.parent, "the directory of --out")
+        frame = export_table(load_runs(uri, args.experiment, args.filter))
+        write(frame, out, fmt)
+    except (ValueError, OSError) as exc:
+        raise UsageError(one_line(exc)) from exc
+    print(f"export: {out} ({len(frame)} run{'' if len(frame) == 1 else 's'})")
+    return 0
