@@ -207,3 +207,10 @@ def test_few_datasets_keep_ranks_and_per_dataset_tests_and_name_what_is_left_out
         "Average rank over source datasets",
         "Corrected resampled t-test per dataset and pair of models",
     ]
+
+
+def test_the_reading_says_when_holm_leaves_no_pair_a_chance() -> None:
+    runs = _runs(_scores(datasets=6) + np.array([0.2, 0.1, 0.0, -0.1]), seeds=2)
+    text = _text(statistics_section(runs))
+    assert "rejects equal performance" in text
+    assert "With 6 datasets and 6 pairs, the smallest p-value Holm's correction can give is 0.188" in text

@@ -11,6 +11,7 @@ from bench.report.stats.bayes import ROPE
 from bench.report.stats.resampled import DEFAULT_TEST_SIZE
 
 DECIDED = 0.95  # a posterior probability above this is read as a decision
+LEVEL, DECISION = number(ALPHA), number(DECIDED)
 
 
 def _datasets(n: int) -> str:
@@ -61,19 +62,19 @@ def friedman(c: Comparison) -> list[str]:
     f = c.friedman
     numbers = f"chi2 = {number(f.chi2)}, F({integer(f.df[0])}, {integer(f.df[1])}) = {number(f.f)}, p = "
     cd = (
-        f"Nemenyi's critical difference at alpha {ALPHA} is {number(c.cd)}: two models whose average ranks are "
+        f"Nemenyi's critical difference at alpha {LEVEL} is {number(c.cd)}: two models whose average ranks are "
         "further apart differ by Nemenyi's test (the CD bar in the diagram)."
     )
     if f.p >= ALPHA:
         return [
             f"The Friedman test with the Iman-Davenport correction finds no significant difference between the "
-            f"models ({numbers}{significant(f.p)} >= {ALPHA}): on these datasets, no model can be called better "
+            f"models ({numbers}{significant(f.p)} >= {LEVEL}): on these datasets, no model can be called better "
             "than another, and the pairwise tests are not read.",
             cd,
         ]
     return [
         f"The Friedman test with the Iman-Davenport correction rejects equal performance ({numbers}"
-        f"{significant(f.p)} < {ALPHA}).",
+        f"{significant(f.p)} < {LEVEL}).",
         cd,
     ]
 
@@ -95,8 +96,13 @@ def pairwise(c: Comparison) -> list[str]:
         f"Pairwise, by the Wilcoxon signed-rank test over the datasets with Holm's correction for "
         f"{integer(len(pairs))} pair(s) (the thick lines in the diagram join models it does not separate)."
     ]
+    if (floor := len(pairs) * 2.0 ** (1 - len(c.scores))) >= ALPHA:
+        lines.append(
+            f"With {_datasets(len(c.scores))} and {integer(len(pairs))} pairs, the smallest p-value Holm's correction "
+            f"can give is {significant(min(floor, 1.0))}: no pair can reach {LEVEL} until there are more datasets."
+        )
     if differ:
-        lines.append(f"Significantly different at alpha {ALPHA}: " + "; ".join(differ) + ".")
+        lines.append(f"Significantly different at alpha {LEVEL}: " + "; ".join(differ) + ".")
     if same:
         lines.append("Not significantly different: " + "; ".join(same) + ".")
     return lines
@@ -118,7 +124,7 @@ def families(s: Statistics) -> list[str]:
         f"The Bayesian signed-rank test (Benavoli et al., 2017) compares each pair of families over the "
         f"{_datasets(len(s.family_scores))}, each family by its best model on each dataset (the highest mean test "
         f"accuracy there, which favours a family swept over more settings); differences within "
-        f"{points(ROPE)} count as practically equivalent (the ROPE). A probability above {DECIDED} is a decision: "
+        f"{points(ROPE)} count as practically equivalent (the ROPE). A probability above {DECISION} is a decision: "
         + verdict
     ]
 
@@ -132,11 +138,13 @@ def splits(table: pd.DataFrame) -> list[str]:
         "Per dataset, the corrected resampled t-test (Nadeau and Bengio, 2003) pairs two models' test accuracies "
         "by split (seed and fold) and widens the variance of their J differences from 1/J to 1/J + n_test/n_train "
         f"(n_test/n_train = {number(holdout)} for a holdout split of test_size {number(DEFAULT_TEST_SIZE)}, "
-        "1/(k − 1) for k-fold cross-validation), because the splits' training sets overlap. Its p-values are per "
-        "pair, not corrected for the number of "
-        f"pairs: {integer(tested['p'].lt(ALPHA).sum())} of {integer(len(tested))} tested pairs differ at "
-        f"p < {ALPHA}."
+        "1/(k − 1) for k-fold cross-validation), because the splits' training sets overlap."
     ]
+    if len(tested):
+        lines.append(
+            f"{integer(tested['p'].lt(ALPHA).sum())} of {integer(len(tested))} tested pairs differ at p < {LEVEL} "
+            "(each p-value is for its own pair, not corrected for the number of pairs)."
+        )
     if few := int(table["splits"].lt(2).sum()):
         lines.append(f"{integer(few)} pair(s) have a single split in common (one seed): not enough splits for a test.")
     if constant := int((table["splits"].ge(2) & table["p"].isna()).sum()):

@@ -11,7 +11,7 @@ from bench.report.format import accuracy, integer, number, points, significant, 
 from bench.report.stats.across import ALPHA
 from bench.report.stats.analysis import Statistics, analyse
 from bench.report.stats.bayes import ROPE
-from bench.report.stats.reading import DECIDED, reading
+from bench.report.stats.reading import DECIDED, LEVEL, reading
 
 NOT_ENOUGH = "not enough splits"
 
@@ -27,7 +27,7 @@ def _wilcoxon(s: Statistics) -> DisplayTable:
     return display_table(
         pairs.rename_axis("model").reset_index(),
         {"model": ("Model", None), **{m: (m, significant) for m in pairs.columns}},
-        f"Wilcoxon signed-rank p-values over datasets, Holm-corrected (below {ALPHA}: significantly different)",
+        f"Wilcoxon signed-rank p-values over datasets, Holm-corrected (below {LEVEL}: significantly different)",
         bold=pairs.lt(ALPHA).reset_index(drop=True).reindex(columns=pairs.columns),
     )
 
@@ -81,6 +81,6 @@ def statistics_section(ok: pd.DataFrame) -> Section:
     if not s.splits.empty:
         section.tables.append(_splits(s))
     if s.models.ok:
-        caption = f"Critical-difference diagram (Nemenyi CD at alpha {ALPHA} = {number(s.models.cd)})"
+        caption = f"Critical-difference diagram (Nemenyi CD at alpha {LEVEL} = {number(s.models.cd)})"
         section.add_figure("critical_difference", caption, plots.critical_difference(s.models))
     return section
