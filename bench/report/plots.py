@@ -225,13 +225,15 @@ def learning_curves(curves: pd.DataFrame) -> str | None:
 
 
 def critical_difference(comparison) -> str | None:
-    """Average ranks on a line; models joined by a bar are not significantly different (Nemenyi, alpha 0.05)."""
+    """Average ranks on a line; models joined by a thick line are not significantly different by the pairwise test
+    the report reads (Wilcoxon signed-rank with Holm's correction, alpha 0.05); the CD bar spans Nemenyi's
+    critical difference."""
     if not comparison.ok:
         return None
     import scikit_posthocs as sp
 
     fig, [[ax]] = _figure(7.0, 0.6 + 0.35 * len(comparison.ranks))
-    sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, ax=ax)
+    sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, cd=comparison.cd, ax=ax)
     ax.set_title("Critical-difference diagram: average rank (1 = best)", fontsize=10)
     return to_svg(fig, "cd")
 

@@ -7,12 +7,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-import bench.report.plots as plots
 from bench.report.claims import judge_all
 from bench.report.claims.rules import NO_EVIDENCE, VANISHING_RATIO
 from bench.report.display import Section, display_table
 from bench.report.format import accuracy, integer, mean_std, number, text
-from bench.report.stats import compare
+
+# render takes every section from here
+from bench.report.stats.section import statistics_section as statistics_section
 from bench.report.summaries import MLP_PARAMS
 
 CONTEXT_LABELS = {
@@ -187,31 +188,6 @@ def failure_section(s: Mapping[str, pd.DataFrame]) -> Section:
         "error": ("Error", None),
     }
     section.tables.append(display_table(failures, columns))
-    return section
-
-
-def statistics_section(ok: pd.DataFrame) -> Section:
-    result = compare(ok)
-    section = Section("statistics", "Statistical comparison across datasets")
-    section.notes.extend(result.reading())
-    if not result.ok:
-        return section
-    ranks = result.ranks.rename("mean_rank").rename_axis("model").reset_index()
-    section.tables.append(
-        display_table(
-            ranks, {"model": ("Model", None), "mean_rank": ("Average rank", number)}, "Average rank (1 = best)"
-        )
-    )
-    pairs = result.pairwise_p.reindex(index=result.ranks.index, columns=result.ranks.index)
-    section.tables.append(
-        display_table(
-            pairs.rename_axis("model").reset_index(),
-            {"model": ("Model", None), **{m: (m, number) for m in pairs.columns}},
-            "Nemenyi post-hoc p-values (below 0.05: significantly different)",
-            bold=pairs.lt(0.05).reset_index(drop=True).reindex(columns=pairs.columns),
-        )
-    )
-    section.add_figure("critical_difference", "Critical-difference diagram", plots.critical_difference(result))
     return section
 
 

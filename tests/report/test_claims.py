@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli  # not tests.conftest: baycomp 1.0.3 installs a top-level "tests" package
 
 from bench.data import Linear, Parity
 from bench.report import claims as c
 from bench.report.render import write_reports
-from tests.conftest import run_cli
 
 FAMILY = {"mlp_lean": "neural", "mlp": "neural", "decision_tree": "tree", "svm": "kernel", "svm_linear": "kernel"}
 FAMILY["knn"] = "neighbors"

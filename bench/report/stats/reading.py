@@ -1,0 +1,159 @@
+"""What each test says about these runs, in plain sentences (every number through :mod:`bench.report.format`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bench.report.format import accuracy, integer, number, points, significant
+from bench.report.stats.across import ALL_EQUAL, ALPHA, FEW_DATASETS, FEW_MODELS, NO_FRIEDMAN, Comparison
+from bench.report.stats.analysis import MIN_DATASETS, MIN_MODELS, Statistics
+from bench.report.stats.bayes import ROPE
+from bench.report.stats.resampled import DEFAULT_TEST_SIZE
+
+DECIDED = 0.95  # a posterior probability above this is read as a decision
+LEVEL, DECISION = number(ALPHA), number(DECIDED)
+
+
+def _datasets(n: int) -> str:
+    return f"{integer(n)} dataset" + ("" if n == 1 else "s")
+
+
+def ranks(c: Comparison) -> str:
+    if c.ranks.empty:
+        return "No two models have results on common datasets: no ranks and no tests across datasets."
+    order = ", ".join(f"{m} ({number(r)})" for m, r in c.ranks.items())
+    return (
+        f"Average ranks over {_datasets(len(c.scores))} (1 = best): {order}. Here and in every test across "
+        "datasets, the variants of one source dataset count as one dataset, under the source's name, scored by "
+        "their mean."
+    )
+
+
+def left_out(s: Statistics) -> list[str]:
+    c = s.models
+    n, k = c.scores.shape
+    if c.left_out == FEW_DATASETS:
+        smallest = f" (on {_datasets(n)} a Wilcoxon test's smallest two-sided p is {significant(2.0 ** (1 - n))})"
+        return [
+            f"Left out, with {_datasets(n)} where they need at least {integer(MIN_DATASETS)}: the Friedman test "
+            "with the Iman-Davenport correction, Nemenyi's critical difference and its diagram, the pairwise "
+            "Wilcoxon signed-rank tests with Holm's correction, and the Bayesian signed-rank test over families. "
+            f"Each counts a dataset as one observation, and so few cannot show a difference{smallest if n else ''}."
+        ]
+    lines = {
+        FEW_MODELS: f"Left out: the tests across datasets, which need at least two models with results on common "
+        f"datasets (there is {integer(k)}).",
+        ALL_EQUAL: "Left out: the rank tests across datasets, since every model scores the same on every dataset.",
+        NO_FRIEDMAN: f"Left out: the Friedman test and Nemenyi's critical difference, which need at least "
+        f"{integer(MIN_MODELS)} models; the Wilcoxon test compares the two directly.",
+    }
+    found = [lines[c.left_out]] if c.left_out in lines else []
+    if s.families.empty:
+        found.append(
+            "Left out: the Bayesian signed-rank test over families, which needs at least two families with results "
+            f"on at least {integer(MIN_DATASETS)} common datasets."
+        )
+    return found
+
+
+def friedman(c: Comparison) -> list[str]:
+    if c.friedman is None:
+        return []
+    f = c.friedman
+    numbers = f"chi2 = {number(f.chi2)}, F({integer(f.df[0])}, {integer(f.df[1])}) = {number(f.f)}, p = "
+    cd = (
+        f"Nemenyi's critical difference at alpha {LEVEL} is {number(c.cd)}: two models whose average ranks are "
+        "further apart differ by Nemenyi's test (the CD bar in the diagram)."
+    )
+    if f.p >= ALPHA:
+        return [
+            f"The Friedman test with the Iman-Davenport correction finds no significant difference between the "
+            f"models ({numbers}{significant(f.p)} >= {LEVEL}): on these datasets, no model can be called better "
+            "than another, and the pairwise tests are not read.",
+            cd,
+        ]
+    return [
+        f"The Friedman test with the Iman-Davenport correction rejects equal performance ({numbers}"
+        f"{significant(f.p)} < {LEVEL}).",
+        cd,
+    ]
+
+
+def pairwise(c: Comparison) -> list[str]:
+    if c.pairwise_p is None or (c.friedman is not None and c.friedman.p >= ALPHA):
+        return []
+    models = list(c.ranks.index)
+    pairs = [(a, b) for i, a in enumerate(models) for b in models[i + 1 :]]
+    differ, same = [], []
+    for a, b in pairs:
+        p = c.pairwise_p.loc[a, b]
+        if p >= ALPHA:
+            same.append(f"{a} and {b}")
+            continue
+        better, worse = (a, b) if (c.scores[a] - c.scores[b]).median() >= 0 else (b, a)
+        differ.append(f"{better} scores above {worse} (p = {significant(p)})")
+    lines = [
+        f"Pairwise, by the Wilcoxon signed-rank test over the datasets with Holm's correction for "
+        f"{integer(len(pairs))} pair(s) (the thick lines in the diagram join models it does not separate)."
+    ]
+    if (floor := len(pairs) * 2.0 ** (1 - len(c.scores))) >= ALPHA:
+        lines.append(
+            f"With {_datasets(len(c.scores))} and {integer(len(pairs))} pairs, the smallest p-value Holm's correction "
+            f"can give is {significant(min(floor, 1.0))}: no pair can reach {LEVEL} until there are more datasets."
+        )
+    if differ:
+        lines.append(f"Significantly different at alpha {LEVEL}: " + "; ".join(differ) + ".")
+    if same:
+        lines.append("Not significantly different: " + "; ".join(same) + ".")
+    return lines
+
+
+def families(s: Statistics) -> list[str]:
+    if s.families.empty:
+        return []
+    decided = []
+    for row in s.families.itertuples():
+        if row.p_a > DECIDED:
+            decided.append(f"{row.family_a} is better than {row.family_b} (P = {accuracy(row.p_a)})")
+        elif row.p_b > DECIDED:
+            decided.append(f"{row.family_b} is better than {row.family_a} (P = {accuracy(row.p_b)})")
+        elif row.p_rope > DECIDED:
+            decided.append(f"{row.family_a} and {row.family_b} are practically equivalent (P = {accuracy(row.p_rope)})")
+    verdict = "; ".join(decided) + "." if decided else "no pair of families is decided."
+    return [
+        f"The Bayesian signed-rank test (Benavoli et al., 2017) compares each pair of families over the "
+        f"{_datasets(len(s.family_scores))}, each family by its best model on each dataset (the highest mean test "
+        f"accuracy there, which favours a family swept over more settings); differences within "
+        f"{points(ROPE)} count as practically equivalent (the ROPE). A probability above {DECISION} is a decision: "
+        + verdict
+    ]
+
+
+def splits(table: pd.DataFrame) -> list[str]:
+    if table.empty:
+        return ["No two models share a dataset: no per-dataset tests."]
+    tested = table[table["p"].notna()]
+    holdout = DEFAULT_TEST_SIZE / (1 - DEFAULT_TEST_SIZE)
+    lines = [
+        "Per dataset, the corrected resampled t-test (Nadeau and Bengio, 2003) pairs two models' test accuracies "
+        "by split (seed and fold) and widens the variance of their J differences from 1/J to 1/J + n_test/n_train "
+        f"(n_test/n_train = {number(holdout)} for a holdout split of test_size {number(DEFAULT_TEST_SIZE)}, "
+        "1/(k − 1) for k-fold cross-validation), because the splits' training sets overlap."
+    ]
+    if len(tested):
+        lines.append(
+            f"{integer(tested['p'].lt(ALPHA).sum())} of {integer(len(tested))} tested pairs differ at p < {LEVEL} "
+            "(each p-value is for its own pair, not corrected for the number of pairs)."
+        )
+    if few := int(table["splits"].lt(2).sum()):
+        lines.append(f"{integer(few)} pair(s) have a single split in common (one seed): not enough splits for a test.")
+    if constant := int((table["splits"].ge(2) & table["p"].isna()).sum()):
+        lines.append(f"{integer(constant)} pair(s) differ by the same amount on every split: no spread, no t.")
+    return lines
+
+
+def reading(s: Statistics) -> list[str]:
+    """The section's sentences, across datasets first, then per dataset."""
+    c = s.models
+    across = [*friedman(c), *pairwise(c), *families(s)]
+    return [ranks(c), *left_out(s), *across, *splits(s.splits)]

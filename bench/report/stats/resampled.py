@@ -1,0 +1,96 @@
+"""Two models on one dataset, over its repeated splits: the corrected resampled t-test (Nadeau and Bengio, Machine
+Learning 2003; for repeated cross-validation, Bouckaert and Frank, PAKDD 2004).
+
+The differences of test accuracy are paired by split (seed and fold). Their variance over J splits is inflated
+from 1/J to 1/J + n_test/n_train: the splits' training sets overlap, so the differences are correlated and a plain
+t-test over them would find differences that are not there.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bench.report.stats.scores import METRIC
+
+DEFAULT_TEST_SIZE = 0.25  # conf/config.yaml's test_size
+NO_FOLD = -1  # a holdout run's split is its seed alone
+
+
+def corrected_t(differences: np.ndarray, ratio: float) -> tuple[float, float]:
+    """The corrected t statistic of paired differences and its two-sided p-value (J - 1 degrees of freedom);
+    NaN for fewer than two splits or differences that never vary."""
+    d = np.asarray(differences, dtype=float)
+    j = len(d)
+    if j < 2 or (variance := d.var(ddof=1)) == 0:
+        return math.nan, math.nan
+    t = d.mean() / math.sqrt((1 / j + ratio) * variance)
+    return float(t), float(2 * stats.t.sf(abs(t), j - 1))
+
+
+def interval95(values: pd.Series) -> float:
+    """Half-width of the plain 95% t-interval of the mean (the leaderboard's spread of seeds, not a test); NaN for
+    fewer than two values."""
+    values = values.dropna()
+    if len(values) < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.975, len(values) - 1) * values.std() / np.sqrt(len(values)))
+
+
+def _param(runs: pd.DataFrame, column: str) -> pd.Series:
+    if column not in runs:
+        return pd.Series(math.nan, index=runs.index, dtype=float)
+    values = runs[column].astype(str).replace({"None": None, "null": None, "nan": None, "<NA>": None})
+    return pd.to_numeric(values, errors="coerce")
+
+
+def split_ratio(runs: pd.DataFrame, protocol: str) -> float:
+    """n_test/n_train of one dataset's runs under one protocol: 1/(k - 1) for k-fold cross-validation (k from
+    ``params.protocol.folds``, else the folds seen), test_size/(1 - test_size) for a holdout split (a tuned model
+    is scored on the holdout split too; its search runs inside the training split)."""
+    if protocol == "cv":
+        folds = _param(runs, "params.protocol.folds").median()
+        if math.isnan(folds):
+            folds = runs["fold"].nunique() if "fold" in runs else math.nan
+        return 1 / (folds - 1) if folds > 1 else math.nan
+    test_size = _param(runs, "params.test_size").median()
+    test_size = DEFAULT_TEST_SIZE if math.isnan(test_size) else test_size
+    return test_size / (1 - test_size)
+
+
+def splits(ok: pd.DataFrame) -> pd.DataFrame:
+    """The runs with their split: ``protocol`` ("holdout" where the table has none), ``fold`` (NO_FOLD where the
+    table has no folds or a run is a holdout run)."""
+    protocol = ok["protocol"].fillna("holdout").astype(str) if "protocol" in ok else "holdout"
+    fold = pd.to_numeric(ok["fold"], errors="coerce").fillna(NO_FOLD) if "fold" in ok else NO_FOLD
+    return ok.assign(protocol=protocol, _fold=fold)
+
+
+def _pairs(runs: pd.DataFrame, order: list[str], metric: str, ratio: float) -> list[dict]:
+    by_split = runs.groupby(["seed", "_fold", "model"])[metric].mean().unstack("model")
+    models = [m for m in order if m in by_split.columns]
+    rows = []
+    for i, a in enumerate(models):
+        for b in models[i + 1 :]:
+            d = (by_split[a] - by_split[b]).dropna().to_numpy()
+            t, p = corrected_t(d, ratio)
+            rows.append({"model_a": a, "model_b": b, "splits": len(d), "difference": d.mean(), "t": t, "p": p})
+    return rows
+
+
+def per_dataset(ok: pd.DataFrame, order: list[str], metric: str = METRIC) -> pd.DataFrame:
+    """For every dataset (variants apart), protocol and pair of models: the number of paired splits J, the mean
+    difference ``model_a - model_b``, the corrected t and its p. Pairs follow ``order`` (models not in it last)."""
+    columns = ["dataset", "protocol", "model_a", "model_b", "splits", "difference", "t", "p"]
+    if ok.empty:
+        return pd.DataFrame(columns=columns)
+    runs = splits(ok)
+    order = [*order, *sorted(set(runs["model"]) - set(order))]
+    rows = []
+    for (dataset, protocol), group in runs.groupby(["dataset", "protocol"], sort=True):
+        ratio = split_ratio(group, protocol)
+        rows += [{"dataset": dataset, "protocol": protocol, **pair} for pair in _pairs(group, order, metric, ratio)]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,86 @@
+"""The report's statistics section: the tests of :mod:`bench.report.stats` as tables, sentences and the
+critical-difference diagram."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import bench.report.plots as plots
+from bench.report.display import DisplayTable, Section, display_table
+from bench.report.format import accuracy, integer, number, points, significant, text
+from bench.report.stats.across import ALPHA
+from bench.report.stats.analysis import Statistics, analyse
+from bench.report.stats.bayes import ROPE
+from bench.report.stats.reading import DECIDED, LEVEL, reading
+
+NOT_ENOUGH = "not enough splits"
+
+
+def _ranks(s: Statistics) -> DisplayTable:
+    ranks = s.models.ranks.rename("mean_rank").rename_axis("model").reset_index()
+    columns = {"model": ("Model", None), "mean_rank": ("Average rank", number)}
+    return display_table(ranks, columns, "Average rank over source datasets (1 = best)")
+
+
+def _wilcoxon(s: Statistics) -> DisplayTable:
+    pairs = s.models.pairwise_p
+    return display_table(
+        pairs.rename_axis("model").reset_index(),
+        {"model": ("Model", None), **{m: (m, significant) for m in pairs.columns}},
+        f"Wilcoxon signed-rank p-values over datasets, Holm-corrected (below {LEVEL}: significantly different)",
+        bold=pairs.lt(ALPHA).reset_index(drop=True).reindex(columns=pairs.columns),
+    )
+
+
+def _families(s: Statistics) -> DisplayTable:
+    columns = {
+        "family_a": ("Family A", None),
+        "family_b": ("Family B", None),
+        "p_a": ("P(A better)", accuracy),
+        "p_rope": ("P(equivalent)", accuracy),
+        "p_b": ("P(B better)", accuracy),
+    }
+    bold = s.families[["p_a", "p_rope", "p_b"]].gt(DECIDED)
+    caption = f"Bayesian signed-rank test per pair of families (best model per dataset, ROPE ±{points(ROPE)})"
+    return display_table(s.families, columns, caption, bold=bold)
+
+
+def _splits(s: Statistics) -> DisplayTable:
+    table = s.splits
+    few = table["splits"].lt(2)
+    cells = table.assign(
+        difference=[points(d, signed=True) for d in table["difference"]],
+        t=[NOT_ENOUGH if f else number(t) for f, t in zip(few, table["t"], strict=True)],
+        p=[NOT_ENOUGH if f else significant(p) for f, p in zip(few, table["p"], strict=True)],
+    )
+    columns = {
+        "dataset": ("Dataset", None),
+        "protocol": ("Protocol", None),
+        "model_a": ("Model A", None),
+        "model_b": ("Model B", None),
+        "splits": ("Splits J", integer),
+        "difference": ("Mean difference A − B", text),
+        "t": ("Corrected t", text),
+        "p": ("p", text),
+    }
+    bold = pd.DataFrame({"p": table["p"].lt(ALPHA)})
+    return display_table(cells, columns, "Corrected resampled t-test per dataset and pair of models", bold=bold)
+
+
+def statistics_section(ok: pd.DataFrame) -> Section:
+    """Across datasets: average ranks, Friedman (Iman-Davenport), Nemenyi's critical difference, Wilcoxon-Holm and
+    the Bayesian signed-rank test over families; per dataset, the corrected resampled t-test."""
+    s = analyse(ok)
+    section = Section("statistics", "Statistical comparison across datasets", notes=reading(s))
+    if not s.models.ranks.empty:
+        section.tables.append(_ranks(s))
+    if s.models.pairwise_p is not None:
+        section.tables.append(_wilcoxon(s))
+    if not s.families.empty:
+        section.tables.append(_families(s))
+    if not s.splits.empty:
+        section.tables.append(_splits(s))
+    if s.models.ok:
+        caption = f"Critical-difference diagram (Nemenyi CD at alpha {LEVEL} = {number(s.models.cd)})"
+        section.add_figure("critical_difference", caption, plots.critical_difference(s.models))
+    return section

@@ -1,0 +1,216 @@
+"""Tests for bench.report.stats: each test checked against another implementation or a hand calculation, and the
+statistics section's reading of a small table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import scikit_posthocs as sp
+from scipy import stats
+
+from bench.report.stats.across import friedman, holm, nemenyi_cd, wilcoxon_holm, wilcoxon_p
+from bench.report.stats.bayes import family_posteriors, signed_rank
+from bench.report.stats.resampled import corrected_t, per_dataset, split_ratio
+from bench.report.stats.scores import family_scores, model_scores
+from bench.report.stats.section import NOT_ENOUGH, statistics_section
+from bench.report.summaries import prepare
+
+FAMILY = {"mlp": "neural", "svm": "kernel", "knn": "neighbors", "tree": "tree"}
+
+
+def _scores(seed: int = 0, datasets: int = 8) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.6, 0.95, (datasets, 1))
+    values = base + np.array([0.03, 0.01, 0.0, -0.02]) + rng.normal(0, 0.02, (datasets, 4))
+    values[0, 1] = values[0, 2]  # a tie within a dataset
+    return pd.DataFrame(values, index=[f"d{i}" for i in range(datasets)], columns=list(FAMILY))
+
+
+def _runs(scores: pd.DataFrame, seeds: int = 3, spread: float = 0.01, **extra: object) -> pd.DataFrame:
+    """One finished run per dataset, model and seed, scattered around ``scores``."""
+    rng = np.random.default_rng(1)
+    rows = [
+        {
+            "run_id": f"{d}-{m}-{s}",
+            "status": "FINISHED",
+            "outcome": "ok",
+            "dataset": d,
+            "model": m,
+            "family": FAMILY.get(m, "other"),
+            "seed": s,
+            "test_accuracy": scores.loc[d, m] + rng.normal(0, spread),
+            **extra,
+        }
+        for d in scores.index
+        for m in scores.columns
+        for s in range(seeds)
+    ]
+    return prepare(pd.DataFrame(rows))
+
+
+def test_friedman_statistic_matches_scipy_and_iman_davenport_by_hand() -> None:
+    scores = _scores()
+    got = friedman(scores)
+    expected = stats.friedmanchisquare(*(scores[m] for m in scores.columns))
+    assert got.chi2 == pytest.approx(expected.statistic)
+    n, k = scores.shape
+    f = (n - 1) * expected.statistic / (n * (k - 1) - expected.statistic)  # Demšar (2006), equation 2
+    assert (got.f, got.df) == (pytest.approx(f), (k - 1, (k - 1) * (n - 1)))
+    assert got.p == pytest.approx(1 - stats.f.cdf(f, k - 1, (k - 1) * (n - 1)))
+
+
+def test_nemenyi_critical_difference_matches_demsar_table() -> None:
+    # Demšar (2006), table 5(a): q_0.05 = 2.343, 2.569, 2.728 for 3, 4, 5 models
+    for k, q in [(3, 2.343), (4, 2.569), (5, 2.728)]:
+        assert nemenyi_cd(k, 10) == pytest.approx(q * math.sqrt(k * (k + 1) / 60), abs=1e-3)
+
+
+def test_holm_by_hand() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> monotone: 0.02, 0.03, 0.06, 0.06
+    assert holm(np.array([0.01, 0.04, 0.03, 0.005])) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm(np.array([0.5, 0.9])) == pytest.approx([1.0, 1.0])  # 0.5 x 2 capped at 1; 0.9 kept above it
+
+
+def test_wilcoxon_exact_p_by_hand_and_holm_matrix_matches_scikit_posthocs() -> None:
+    # five differences of one sign: the exact two-sided p is 2 / 2^5
+    assert wilcoxon_p(np.array([0.9, 0.8, 0.7, 0.6, 0.5]), np.array([0.8, 0.75, 0.5, 0.55, 0.2])) == 0.0625
+    scores = _scores(seed=3)
+    ours = wilcoxon_holm(scores)
+    theirs = sp.posthoc_wilcoxon(scores.T.to_numpy().tolist(), zero_method="zsplit", p_adjust="holm")
+    assert ours.to_numpy() == pytest.approx(theirs.to_numpy())
+    raw = stats.wilcoxon(scores["mlp"], scores["tree"], zero_method="zsplit").pvalue
+    assert ours.loc["mlp", "tree"] >= raw
+
+
+def test_corrected_t_by_hand_on_a_tiny_table() -> None:
+    runs = pd.DataFrame(
+        {
+            "dataset": "iris",
+            "model": ["a"] * 3 + ["b"] * 3,
+            "seed": [0, 1, 2] * 2,
+            "test_accuracy": [0.92, 0.91, 0.95, 0.90, 0.90, 0.92],
+            "params.test_size": "0.2",
+        }
+    )
+    [row] = per_dataset(runs, ["a", "b"]).to_dict("records")
+    d = np.array([0.02, 0.01, 0.03])  # a - b by seed
+    ratio = 0.2 / 0.8
+    t = d.mean() / math.sqrt((1 / 3 + ratio) * np.sum((d - d.mean()) ** 2) / 2)
+    assert (row["splits"], row["difference"], row["t"]) == (3, pytest.approx(0.02), pytest.approx(t))
+    assert row["p"] == pytest.approx(2 * (1 - stats.t.cdf(t, 2)))
+    # the correction only widens: the plain paired t-test over the same splits claims more
+    assert row["p"] > stats.ttest_rel([0.92, 0.91, 0.95], [0.90, 0.90, 0.92]).pvalue
+
+
+def test_cv_splits_pair_by_seed_and_fold_and_holdout_runs_by_seed() -> None:
+    rows = []
+    for model, shift in (("a", 0.02), ("b", 0.0)):
+        for seed in range(2):
+            rows += [
+                {
+                    "dataset": "x",
+                    "model": model,
+                    "seed": seed,
+                    "fold": f,
+                    "protocol": "cv",
+                    "test_accuracy": 0.8 + shift,
+                }
+                for f in range(5)
+            ]
+            rows.append({"dataset": "x", "model": model, "seed": seed, "fold": pd.NA, "test_accuracy": 0.7})
+    runs = pd.DataFrame(rows).astype({"fold": "Int64"})
+    runs.loc[runs["protocol"].eq("cv") & runs["model"].eq("a"), "test_accuracy"] += np.linspace(0, 0.01, 10)
+    table = per_dataset(runs.assign(**{"params.protocol.folds": "5"}), ["a", "b"]).set_index("protocol")
+    assert table.loc["cv", "splits"] == 10 and table.loc["holdout", "splits"] == 2  # a missing protocol: holdout
+    assert split_ratio(runs[runs["protocol"].eq("cv")], "cv") == pytest.approx(1 / 4)
+    assert split_ratio(runs[runs["fold"].notna()], "cv") == pytest.approx(1 / 4)  # folds seen, no param
+    assert split_ratio(runs, "holdout") == pytest.approx(1 / 3)  # test_size 0.25 by default
+    d = runs[runs["protocol"].eq("cv")].pivot_table("test_accuracy", ["seed", "fold"], "model").eval("a - b")
+    assert table.loc["cv", "t"] == pytest.approx(corrected_t(d.to_numpy(), 1 / 4)[0])
+    assert corrected_t(np.array([0.01]), 0.25) == (pytest.approx(math.nan, nan_ok=True),) * 2
+
+
+def test_bayesian_signed_rank_by_hand_and_far_beyond_the_rope() -> None:
+    # one dataset, b ahead far beyond the ROPE: the Dirichlet(0.5, 1) weight w0 of the prior's pseudo-difference 0
+    # puts the mass w0^2 in the ROPE and 1 - w0^2 on "b better"; the ROPE wins when w0^2 > 1/2, P = 1 - 2^(-1/4)
+    better_a, equivalent, better_b = signed_rank(np.array([0.7]), np.array([0.9]))
+    assert better_a == 0 and equivalent == pytest.approx(1 - 2**-0.25, abs=0.01)
+    assert better_b == pytest.approx(2**-0.25, abs=0.01)
+    far = signed_rank(np.full(8, 0.95), np.full(8, 0.7) + np.linspace(0, 0.05, 8))
+    assert far[0] > 0.99
+    near = signed_rank(np.full(8, 0.9), np.full(8, 0.9) + np.linspace(-0.002, 0.002, 8))
+    assert near[1] > 0.99
+
+
+def _dirichlet_signed_rank(a: np.ndarray, b: np.ndarray, rope: float, draws: int = 40_000) -> np.ndarray:
+    """Benavoli et al. (2017), section 5, written anew: the posterior of P(z_i + z_j over 2 below / within / above
+    the ROPE) under a Dirichlet process with a pseudo-observation 0 of weight 0.5; the share of draws each wins."""
+    z = np.concatenate([[0.0], b - a])
+    sums = (z[:, None] + z[None, :]) / 2
+    regions = [sums < -rope, np.abs(sums) <= rope, sums > rope]
+    w = np.random.default_rng(7).dirichlet(np.r_[0.5, np.ones(len(a))], draws)
+    theta = np.stack([np.einsum("ni,ij,nj->n", w, r.astype(float), w) for r in regions], axis=1)
+    return np.bincount(theta.argmax(axis=1), minlength=3) / draws
+
+
+def test_bayesian_signed_rank_matches_a_second_implementation() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.7, 0.9, 10)
+    b = a + rng.normal(0.006, 0.01, 10)
+    assert signed_rank(a, b) == pytest.approx(tuple(_dirichlet_signed_rank(a, b, 0.01)), abs=0.02)
+
+
+def test_family_scores_take_each_familys_best_model_and_variants_count_once() -> None:
+    scores = _scores()
+    runs = _runs(scores.assign(mlp2=scores["mlp"] - 0.1), spread=0)
+    runs.loc[runs["model"].eq("mlp2"), "family"] = "neural"
+    families = family_scores(runs)
+    assert families["neural"].to_numpy() == pytest.approx(scores["mlp"].to_numpy())
+    variant = runs[runs["dataset"].eq("d0")].assign(dataset="d0 noise=1", test_accuracy=0.0)
+    runs = pd.concat([runs, variant]).assign(dataset_name=lambda r: r["dataset"].str.split().str[0])
+    merged = model_scores(runs)
+    assert len(merged) == len(scores) and merged.loc["d0", "svm"] == pytest.approx(scores.loc["d0", "svm"] / 2)
+    posteriors = family_posteriors(families)
+    assert list(posteriors[["family_a", "family_b"]].iloc[0]) == ["neural", "kernel"]
+    assert posteriors[["p_a", "p_rope", "p_b"]].sum(axis=1).to_numpy() == pytest.approx(1)
+
+
+def _text(section) -> str:
+    tables = [f"{t.caption}\n{t.markdown()}" for t in section.tables]
+    return "\n".join([*section.notes, *tables, *(f.caption for f in section.figures)])
+
+
+def test_section_reads_every_test_and_is_a_function_of_the_table() -> None:
+    runs = _runs(_scores())
+    section = statistics_section(runs)
+    text = _text(section)
+    for words in ["Iman-Davenport", "Nemenyi's critical difference", "Holm", "Bayesian signed-rank", "ROPE"]:
+        assert words in text
+    assert "Corrected resampled t-test per dataset" in text and "Left out" not in text
+    assert [f.key for f in section.figures] == ["critical_difference"]
+    assert _text(statistics_section(runs)) == text
+    assert statistics_section(runs).figures[0].svg == section.figures[0].svg
+
+
+def test_few_datasets_keep_ranks_and_per_dataset_tests_and_name_what_is_left_out() -> None:
+    runs = _runs(_scores(datasets=3), seeds=1)
+    section = statistics_section(runs)
+    text = _text(section)
+    assert "Average ranks over 3 datasets" in text and "Left out, with 3 datasets" in text
+    for test in ["Friedman", "critical difference", "Wilcoxon", "Bayesian signed-rank test over families"]:
+        assert test in text.split("Left out")[1]
+    assert NOT_ENOUGH in text and not section.figures
+    assert [t.caption.split(" (")[0] for t in section.tables] == [
+        "Average rank over source datasets",
+        "Corrected resampled t-test per dataset and pair of models",
+    ]
+
+
+def test_the_reading_says_when_holm_leaves_no_pair_a_chance() -> None:
+    runs = _runs(_scores(datasets=6) + np.array([0.2, 0.1, 0.0, -0.1]), seeds=2)
+    text = _text(statistics_section(runs))
+    assert "rejects equal performance" in text
+    assert "With 6 datasets and 6 pairs, the smallest p-value Holm's correction can give is 0.188" in text
