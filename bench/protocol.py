@@ -61,8 +61,3 @@ def split(data: Dataset, protocol: Mapping[str, Any], fold: int | None, test_siz
     train, test = next(s for i, s in enumerate(splitter.split(np.zeros(len(y)), y)) if i == fold)
     X = data.X.iloc if hasattr(data.X, "iloc") else data.X
     return X[train], X[test], y[train], y[test]
-
-
-def test_share(protocol: Mapping[str, Any], test_size: float) -> float:
-    """The test part's share of the data: what the corrected resampled t-test needs of the design."""
-    return test_size if protocol["name"] == "holdout" else 1 / protocol["folds"]

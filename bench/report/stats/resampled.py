@@ -49,9 +49,9 @@ def _param(runs: pd.DataFrame, column: str) -> pd.Series:
 
 def split_ratio(runs: pd.DataFrame, protocol: str) -> float:
     """n_test/n_train of one dataset's runs under one protocol: 1/(k - 1) for k-fold cross-validation (k from
-    ``params.protocol.folds``, else the folds seen), test_size/(1 - test_size) for a holdout split (a tuned model
-    is scored on the holdout split too; its search runs inside the training split)."""
-    if protocol == "cv":
+    ``params.protocol.folds``, else the folds seen; a tuned model is scored on the outer folds of cv too, its search
+    runs inside each training fold), test_size/(1 - test_size) for a holdout split."""
+    if protocol in ("cv", "tuned"):
         folds = _param(runs, "params.protocol.folds").median()
         if math.isnan(folds):
             folds = runs["fold"].nunique() if "fold" in runs else math.nan
