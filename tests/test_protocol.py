@@ -109,3 +109,19 @@ def test_tuning_through_the_cli_gives_every_family_the_same_budget(tmp_path):
         assert run.data.tags["bench.protocol"] == "tuned"
         assert any(key.startswith("tuned.") for key in run.data.params)
     assert (tmp_path / "optuna" / "bench.journal").is_file()  # the studies, for resuming an interrupted job
+
+
+@pytest.mark.slow
+def test_benchmark_lite_tunes_every_family_with_the_same_budget_and_reports(tmp_path):
+    from conftest import run_cli
+
+    done = run_cli("experiment=benchmark_lite", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = runs_of(tmp_path / "mlruns.db", "benchmark_lite")
+    assert len(runs) == 4 * 7 * 2 and all(r.info.status == "FINISHED" for r in runs)
+    budget = {(r.data.tags["bench.family"], r.data.metrics["tuning_trials"]) for r in runs}
+    assert {trials for _, trials in budget} == {5.0}
+    assert {family for family, _ in budget} == {"neural", "tree", "kernel", "neighbors", "linear", "tree_ensemble"}
+    assert (tmp_path / "reports" / "benchmark_lite.html").is_file() and (
+        tmp_path / "reports" / "benchmark_lite.md"
+    ).is_file()
