@@ -24,7 +24,8 @@ def best_so_far(val: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarr
     steps = np.broadcast_to(np.arange(val.shape[-1]), val.shape)
     improved = (val > before) | (steps == 0)
     holder = np.maximum.accumulate(np.where(improved, steps, 0), axis=-1)
-    return np.where(np.isfinite(best), best, np.nan), np.take_along_axis(test, holder, axis=-1)
+    chosen = np.take_along_axis(test, holder, axis=-1)
+    return np.where(np.isfinite(best), best, np.nan), np.where(np.isfinite(best), chosen, np.nan)
 
 
 def orders(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
