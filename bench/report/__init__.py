@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.report.table import load_histories, load_learning_curves, load_runs, report_context
+from bench.report.table import load_histories, load_learning_curves, load_runs, load_trials, report_context
 
 
 def build_report(
@@ -17,8 +17,9 @@ def build_report(
     table = load_runs(uri, experiment, filter_string)
     histories = load_histories(uri, table)
     curves = load_learning_curves(uri, table)
+    trials = load_trials(uri, table)
     context = report_context(uri, experiment)
-    return write_reports(table, Path(out_dir), name or experiment, context, histories, curves)
+    return write_reports(table, Path(out_dir), name or experiment, context, histories, curves, trials)
 
 
 __all__ = ["build_report", "load_runs"]

@@ -47,6 +47,11 @@ def points(x: float, *, signed: bool = False, unit: bool = True) -> str:
     return f"{number} points" if unit else number
 
 
+def percent(x: Any) -> str:
+    """A share as whole percent: 0.1 -> '10%'."""
+    return DASH if missing(x) else f"{100 * x:.0f}%"
+
+
 def significant(x: Any, digits: int = 3, *, finite: bool = False) -> str:
     """``digits`` significant digits, large numbers in exponent notation: 1234.5 -> '1.23e+03'."""
     return DASH if _blank(x, finite) else f"{x:.{digits}g}"

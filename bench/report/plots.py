@@ -338,3 +338,35 @@ def bars(
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, ncols=min(4, len(means.columns)))
     return to_svg(fig, name)
+
+
+def bands(
+    points: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    low: str,
+    high: str,
+    group: str,
+    name: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    palette: Mapping[str, str] | None = None,
+) -> str | None:
+    """One line of ``y`` against ``x`` per ``group``, with the band from ``low`` to ``high`` around it: the points
+    are drawn as given (the caller has summarised them)."""
+    points = points[np.isfinite(points[y].astype(float))]
+    if points.empty:
+        return None
+    fig, [[ax]] = _figure(7.0, 4.2)
+    for label, rows in points.groupby(group, sort=True):
+        rows = rows.sort_values(x)
+        color = (palette or {}).get(label)
+        drawn = ax.plot(rows[x], rows[y], marker="o", ms=3, label=str(label), color=color)
+        ax.fill_between(rows[x], rows[low], rows[high], color=drawn[0].get_color(), alpha=0.2, lw=0)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside: the lines fill the axes
+    return to_svg(fig, name)

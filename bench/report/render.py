@@ -16,6 +16,7 @@ import pandas as pd
 
 import bench.report.plots as plots
 from bench.report.display import Section, escape_markdown
+from bench.report.protocols import count_header, describe, spread
 from bench.report.sections import (
     claims_sections,
     cost_section,
@@ -27,6 +28,7 @@ from bench.report.sections import (
     summary_section,
 )
 from bench.report.summaries import build_sections, prepare
+from bench.report.tuning import tuning_section
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -38,7 +40,11 @@ TEMPLATES = jinja2.Environment(
 
 
 def report_sections(
-    table: pd.DataFrame, context: Mapping[str, str], histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame
+    table: pd.DataFrame,
+    context: Mapping[str, str],
+    histories: Mapping[str, pd.DataFrame],
+    curves: pd.DataFrame,
+    trials: pd.DataFrame | None = None,
 ) -> list[Section]:
     """Every section of the report, in order, with its figures."""
     has_claims = "params.claim" in table and table["params.claim"].notna().any()
@@ -47,7 +53,7 @@ def report_sections(
         summaries = build_sections(table.assign(model=table["model_name"], dataset=table["dataset_name"]))
     else:
         summaries = build_sections(table)
-    summary = summary_section(summaries, context)
+    summary = summary_section(summaries, context, protocol=describe(table))
     if table.empty:
         summary.notes.insert(0, "No runs found.")
         return [summary, *claims_sections(table)]
@@ -62,7 +68,8 @@ def report_sections(
     prepared = prepare(table)
     ok = prepared[~prepared["failed"]]
     order = list(summaries["model_rank"]["model"])
-    leaderboard, cost, overfit = leaderboard_section(summaries), cost_section(summaries), overfit_section(summaries)
+    leaderboard = leaderboard_section(summaries, over=spread(ok), count=count_header(ok))
+    cost, overfit = cost_section(summaries), overfit_section(summaries)
     gradients = gradient_section(summaries)
     cost.add_figure("pareto", "Test accuracy against fit time, with the Pareto front", plots.pareto(ok))
     overfit.add_figure("overfit_gap", "Train-test gap per dataset and model", plots.overfit_bars(ok, order))
@@ -72,7 +79,9 @@ def report_sections(
     )
     gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
     gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
-    return [summary, leaderboard, statistics_section(ok), cost, overfit, gradients, *claims, failures]
+    tuning = tuning_section(ok, pd.DataFrame() if trials is None else trials, plots.colors(ok))
+    middle = [statistics_section(ok), *([tuning] if tuning else []), cost, overfit, gradients]
+    return [summary, leaderboard, *middle, *claims, failures]
 
 
 def markdown_report(title: str, sections: list[Section], images: Path) -> str:
@@ -102,6 +111,7 @@ def write_reports(
     context: Mapping[str, str],
     histories: Mapping[str, pd.DataFrame] | None = None,
     learning_curves: pd.DataFrame | None = None,
+    trials: pd.DataFrame | None = None,
 ) -> tuple[Path, Path]:
     """Write ``out_dir/<name>.html`` (self-contained) and ``out_dir/<name>.md`` from the tidy table.
 
@@ -122,6 +132,8 @@ def write_reports(
         drawn as loss curves and gradient heatmaps.
     learning_curves
         Long table (dataset, model, family, split, percent, accuracy) of measured learning curves, if any.
+    trials
+        Every tuned run's trials (:func:`bench.report.table.load_trials`): drawn as tuning curves.
 
     Returns
     -------
@@ -130,7 +142,7 @@ def write_reports(
     """
     context = {k: str(v) for k, v in context.items()}
     curves = pd.DataFrame() if learning_curves is None else learning_curves
-    sections = report_sections(table, context, histories or {}, curves)
+    sections = report_sections(table, context, histories or {}, curves, trials)
     title = "Benchmark report" + (f": {context['experiment']}" if context.get("experiment") else "")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

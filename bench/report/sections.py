@@ -18,6 +18,7 @@ from bench.report.summaries import MLP_PARAMS
 
 CONTEXT_LABELS = {
     "experiment": "Experiment",
+    "protocol": "Protocol",
     "tracking_uri": "Tracking URI",
     "generated": "Generated",
     "bench_version": "bench version",
@@ -34,7 +35,9 @@ def _datasets_by_models(long: pd.DataFrame, values: pd.Series, order: list[str])
     return wide.reindex(columns=[m for m in order if m in wide.columns]).sort_index()
 
 
-def summary_section(s: Mapping[str, pd.DataFrame], context: Mapping[str, str]) -> Section:
+def summary_section(s: Mapping[str, pd.DataFrame], context: Mapping[str, str], *, protocol: str = "") -> Section:
+    """The context (with ``protocol``, the runs' protocols in words: what every number below means) and counts."""
+    context = {**context, "protocol": protocol} if protocol else context
     keys = [*(k for k in CONTEXT_LABELS if k in context), *(k for k in context if k not in CONTEXT_LABELS)]
     facts = pd.DataFrame(
         {
@@ -50,7 +53,9 @@ def summary_section(s: Mapping[str, pd.DataFrame], context: Mapping[str, str]) -
     return section
 
 
-def leaderboard_section(s: Mapping[str, pd.DataFrame]) -> Section:
+def leaderboard_section(s: Mapping[str, pd.DataFrame], *, over: str = "over seeds", count: str = "Seeds") -> Section:
+    """Accuracy per dataset and model; ``over`` says what a mean is over (``over folds``) and ``count`` heads the
+    number of runs behind it."""
     lb, ranks = s["leaderboard"], s["model_rank"]
     order = list(ranks["model"])
     means = [mean_std(m, sd) for m, sd in zip(lb["test_accuracy_mean"], lb["test_accuracy_std"], strict=True)]
@@ -62,7 +67,7 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame]) -> Section:
     all_metrics = {
         "dataset": ("Dataset", None),
         "model": ("Model", None),
-        "n": ("Seeds", integer),
+        "n": (count, integer),
         "acc": ("Test accuracy", text),
         "test_accuracy_ci95": ("95% CI ±", accuracy),
         "test_balanced_accuracy_mean": ("Balanced accuracy", accuracy),
@@ -70,7 +75,7 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame]) -> Section:
         "test_log_loss_mean": ("Log loss", accuracy),
         "diverged": ("Diverged", integer),
     }
-    caption = "Test accuracy, mean ± std over seeds (best per dataset in bold)"
+    caption = f"Test accuracy, mean ± std {over} (best per dataset in bold)"
     section = Section(
         "leaderboard",
         "Leaderboard",
@@ -79,7 +84,7 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame]) -> Section:
             display_table(
                 lb.assign(acc=means),
                 all_metrics,
-                "All metrics (means over seeds)",
+                f"All metrics (means {over})",
                 bold=pd.DataFrame({"acc": lb["best"]}),
                 empty=empty,
             ),

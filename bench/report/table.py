@@ -25,6 +25,8 @@ IDENTITY = {
 COLUMNS = ["run_id", "status", "start_time", "end_time", *IDENTITY.values()]
 LABELS = ("dataset_name", "model_name")  # the plain names beside the variant labels in ``dataset`` and ``model``
 HOLDOUT = "holdout"  # the protocol of runs recorded before runs carried a protocol tag
+TUNED = "tuned"
+TRIALS = ["number", "state", "val_accuracy", "test_accuracy", "seconds"]  # of trials.csv; its params stay behind
 
 
 def load_runs(uri: str, experiment: str, filter_string: str = "") -> pd.DataFrame:
@@ -69,6 +71,7 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
     runs = label_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
+    runs = label_protocols(runs)
     # the data's measured facts (rows, class counts, ...) follow from its settings: name variants by the settings
     return label_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in FACTS))
 
@@ -93,6 +96,20 @@ def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()
     return runs
 
 
+def label_protocols(runs: pd.DataFrame) -> pd.DataFrame:
+    """A model run both tuned and untuned is two results, never one pool: ``svm default`` and ``svm tuned``; a model
+    also run under both untuned protocols says which (``svm default cv``). Models run one way keep their labels."""
+    for label, group in runs.groupby("model"):
+        protocols = set(group["protocol"])
+        if len(protocols) < 2:
+            continue
+        untuned = protocols - {TUNED}
+        for protocol, rows in group.groupby("protocol"):
+            suffix = TUNED if protocol == TUNED else "default" + (f" {protocol}" if len(untuned) > 1 else "")
+            runs.loc[rows.index, "model"] = f"{label} {suffix}"
+    return runs
+
+
 def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, pd.DataFrame]:
     """Per-epoch ``history.csv`` of up to ``limit`` MLP runs, one per MLP variant and dataset (lowest seed), so
     a report costs at most ``limit`` artifact reads however many runs the experiment holds."""
@@ -114,6 +131,33 @@ def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, p
                 continue
             histories[f"{run.model} on {run.dataset} (seed {run.seed})"] = pd.read_csv(path)
     return histories
+
+
+def load_trials(uri: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Every finished tuned run's ``trials.csv``, one row per trial with the run's identity: one artifact read per
+    tuned run and no cap, since a tuning curve drawn from a sample of the runs would not be the benchmark's. A run
+    whose file is gone is left out; the tuning section counts it."""
+    import tempfile
+
+    import mlflow
+
+    identity = ["run_id", "dataset", "model", "family", "seed", "fold"]
+    if table.empty or "protocol" not in table:
+        return pd.DataFrame(columns=[*identity, *TRIALS])
+    tuned = table[table["status"].eq("FINISHED") & table["protocol"].eq(TUNED)]
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    frames = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, run in enumerate(tuned[identity].itertuples(index=False)):
+            try:  # each run into its own folder: the files share one name
+                path = client.download_artifacts(run.run_id, "trials.csv", f"{tmp}/{i}")
+            except Exception:  # an artifact store that lost a file costs a run's curve, not the report
+                continue
+            trials = pd.read_csv(path, usecols=lambda c: c in TRIALS)
+            frames.append(trials.assign(**run._asdict()))
+    if not frames:
+        return pd.DataFrame(columns=[*identity, *TRIALS])
+    return pd.concat(frames, ignore_index=True)[[*identity, *TRIALS]]
 
 
 def load_learning_curves(uri: str, table: pd.DataFrame, limit: int = 12) -> pd.DataFrame:

@@ -72,3 +72,37 @@ def test_protocol_and_fold_come_from_tags_holdout_where_absent():
     table = tidy(raw).set_index("run_id")
     assert table.loc["r2", "protocol"] == "cv" and table.loc["r2", "fold"] == 3
     assert table.loc["r1", "protocol"] == "holdout" and pd.isna(table.loc["r1", "fold"])
+
+
+def mixed_protocols() -> pd.DataFrame:
+    """One model config run holdout, cv and tuned, another run tuned only, and a dropout sweep on holdout."""
+    raw = raw_runs()
+    raw = raw[raw["run_id"].isin(["r0", "r2"])]  # mlp dropout=0.0, seeds 0 and 1
+    rows = [raw.iloc[0].to_dict() | {"tags.bench.protocol": "holdout"}]
+    for i, protocol in enumerate(["cv", "tuned", "tuned"]):
+        rows.append(raw.iloc[1].to_dict() | {"run_id": f"p{i}", "tags.bench.run_key": f"p{i}"})
+        rows[-1] |= {"tags.bench.protocol": protocol, "tags.bench.fold": str(i)}
+    svm = {"tags.bench.model": "svm", "params.model.dropout": None, "tags.bench.protocol": "tuned"}
+    rows.append(raw.iloc[0].to_dict() | svm | {"run_id": "s0", "tags.bench.run_key": "s0"})
+    return pd.DataFrame(rows)
+
+
+def test_a_model_run_tuned_and_untuned_is_two_labels_never_one_pool():
+    table = tidy(mixed_protocols()).set_index("run_id")
+    assert table.loc["r0", "model"] == "mlp default holdout" and table.loc["p0", "model"] == "mlp default cv"
+    assert table.loc["p1", "model"] == "mlp tuned" == table.loc["p2", "model"]
+    assert table.loc["s0", "model"] == "svm"  # tuned only: nothing to tell apart
+    assert set(table["model_name"]) == {"mlp", "svm"}
+
+
+def test_one_untuned_protocol_beside_tuned_is_the_default():
+    raw = mixed_protocols()
+    table = tidy(raw[raw["run_id"] != "p0"]).set_index("run_id")
+    assert table.loc["r0", "model"] == "mlp default" and table.loc["p1", "model"] == "mlp tuned"
+
+
+def test_a_table_of_one_protocol_keeps_its_labels():
+    untagged = tidy(raw_runs())
+    tagged = raw_runs().assign(**{"tags.bench.protocol": "tuned", "tags.bench.fold": "0"})
+    assert list(tidy(tagged)["model"]) == list(untagged["model"])
+    assert sorted(untagged["model"]) == ["mlp dropout=0.0", "mlp dropout=0.0", "mlp dropout=0.5", "mlp dropout=0.5"]

@@ -1,0 +1,100 @@
+"""The tuning section, shown when the table holds tuned runs: the tuning curve per model and a table of what the
+searches cost and how often the default config held its ground."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import bench.report.plots as plots
+from bench.report.display import Section, display_table
+from bench.report.format import accuracy, integer, number, percent, text
+from bench.report.tuning.curves import BAND, ORDERS, SEED, default_won, shuffled, summarize
+
+TUNED = "tuned"
+COLUMNS = {
+    "model": ("Model", None),
+    "family": ("Family", None),
+    "runs": ("Runs", integer),
+    "datasets": ("Datasets", integer),
+    "tuning_trials": ("Trials with the default", number),
+    "tuning_time_s": ("Search time (s)", number),
+    "tuning_work_s": ("Trial work (s)", number),
+    "default_won": ("Default chosen", text),
+    "default_test": ("Test accuracy, default", accuracy),
+    "tuned_test": ("Test accuracy, all trials", accuracy),
+}
+
+
+def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
+    """Per model: runs, datasets, median trials and times, the default's wins, the curve's two ends."""
+    rows = runs.groupby("model").agg(
+        family=("family", "first"),
+        runs=("run_id", "count"),
+        datasets=("dataset", "nunique"),
+        tuning_trials=("tuning_trials", "median"),
+        tuning_time_s=("tuning_time_s", "median"),
+        tuning_work_s=("tuning_work_s", "median"),
+    )
+    won = runs.set_index("run_id")["model"].to_frame().join(default_won(trials).rename("won"), how="inner")
+    counted = won.groupby("model")["won"].agg(["sum", "count"])
+    rows["default_won"] = [
+        f"{integer(counted.loc[m, 'sum'])} of {integer(counted.loc[m, 'count'])}" if m in counted.index else None
+        for m in rows.index
+    ]
+    ends = band.sort_values("step").groupby("model")["median"]
+    rows["default_test"], rows["tuned_test"] = ends.first(), ends.last()
+    return rows.reset_index()
+
+
+def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> list[str]:
+    notes = [
+        f"The curve: after n trials beyond the default config, the test accuracy of the trial with the best "
+        f"validation accuracy so far (the one the search would choose), the mean over folds and seeds per dataset, "
+        f"then over datasets (raw accuracy, not normalised per dataset: each line averages the datasets its model "
+        f"was tuned on, counted in the table). Trial 0, the default, stays first; the other trials are shuffled into "
+        f"{integer(ORDERS)} orders per run (seed {integer(SEED)}): the line is the median order, the band "
+        f"{percent(BAND[0])}–{percent(BAND[1])} of orders (Grinsztajn et al., 2022).",
+        "The trials were drawn by TPE, which learns from earlier trials: a shuffled order shows how much the order's "
+        "luck moves the choice, not a rerun of the search. A trial's test accuracy is that of its fit on the inner "
+        "training part; the leaderboard scores the chosen config refitted on the whole training fold.",
+        "Default chosen: runs whose search kept trial 0 (on a tie the default wins). Trials and times are medians "
+        "over runs; search time is the search's wall time, trial work the trials' own fits and scores.",
+    ]
+    if missing := int((~runs["run_id"].isin(trials["run_id"])).sum()):
+        notes.append(f"{integer(missing)} tuned run(s) have no readable trials.csv: their curves are left out.")
+    for model, step in sorted(cut.items()):
+        notes.append(f"{model}: some runs finished fewer trials; its curve stops at {integer(step)}, the fewest.")
+    return notes
+
+
+def tuning_section(ok: pd.DataFrame, trials: pd.DataFrame, palette: dict[str, str] | None = None) -> Section | None:
+    """The section for the table's successful tuned runs (None without any); ``trials`` from
+    :func:`bench.report.table.load_trials`."""
+    if "protocol" not in ok or not ok["protocol"].eq(TUNED).any():
+        return None
+    runs = ok[ok["protocol"].eq(TUNED)].copy()
+    for column in ("tuning_trials", "tuning_time_s", "tuning_work_s"):
+        runs[column] = pd.to_numeric(runs[column], errors="coerce") if column in runs else float("nan")
+    if "run_id" not in trials:  # no trials read (a table made without a store)
+        trials = pd.DataFrame(columns=["run_id", "number", "val_accuracy", "test_accuracy"])
+    identity = runs[["run_id", "dataset", "model", "family"]]
+    own = trials.drop(columns=["dataset", "model", "family"], errors="ignore").merge(identity, on="run_id")
+    band, cut = summarize(shuffled(own))
+    section = Section("tuning", "Tuning")
+    section.tables.append(display_table(per_model(runs, own, band), COLUMNS, "Per model, over its tuned runs"))
+    section.notes += _notes(runs, own, cut)
+    figure = plots.bands(
+        band,
+        x="step",
+        y="median",
+        low="low",
+        high="high",
+        group="model",
+        name="tuning",
+        title="Test accuracy of the best-so-far trial (chosen by validation), mean over datasets",
+        xlabel="trials after the default (0 = the default config)",
+        ylabel="test accuracy",
+        palette=palette,
+    )
+    section.add_figure("tuning_curves", "Tuning curves: test accuracy against the number of trials", figure)
+    return section
