@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.report.table import load_histories, load_learning_curves, load_runs, load_trials, report_context
@@ -14,6 +15,8 @@ def build_report(
     experiment; returns both paths."""
     from bench.report.render import write_reports
 
+    # a progress bar per artifact read (one per tuned run) would bury the command's own lines
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     table = load_runs(uri, experiment, filter_string)
     histories = load_histories(uri, table)
     curves = load_learning_curves(uri, table)
