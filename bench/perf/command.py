@@ -89,7 +89,7 @@ def run_groups(sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any]) -> 
     return groups, targets
 
 
-def run(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
+def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
     """Run the groups named in ``only`` (default: every group) at ``sizes``; write ``<out>/perf.md`` and
     ``<out>/perf.json``."""
     started = time.perf_counter()
@@ -138,6 +138,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     sizes = replace(QUICK if args.quick else FULL, repeats=args.repeats)
-    md_path, json_path = run(sizes, args.out, args.only)
+    md_path, json_path = benchmark(sizes, args.out, args.only)
     print(f"perf: {md_path}\n      {json_path}")
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.perf.command import run
+from bench.perf.command import benchmark
 from bench.perf.report_build import count_queries
 from bench.perf.sizes import QUICK
 from bench.perf.throughput import split_sweep
@@ -44,7 +44,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         tracking_sweep=("dataset=iris", "model=decision_tree", "seed=0,1"),
         report_sizes=(10, 30),
     )
-    md_path, json_path = run(tiny, tmp_path / "out")
+    md_path, json_path = benchmark(tiny, tmp_path / "out")
     data = json.loads(json_path.read_text())
     assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f"}
     for group in data["groups"].values():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
-from bench.perf.command import parse_args, run
+from bench.perf.command import benchmark, parse_args
 from bench.perf.harness import Case, Group, Target, interleave, rows
 from bench.perf.sizes import FULL, QUICK, Sizes
 from bench.perf.writer import write
@@ -125,6 +125,6 @@ def test_only_selects_groups_and_rejects_unknown_letters(tmp_path: Path, capsys:
         parse_args(["--only", "cx"])
     assert exit_info.value.code == 2 and "unknown group(s) 'x'" in capsys.readouterr().err
     tiny = replace(QUICK, report_sizes=(5, 10))
-    _, json_path = run(tiny, tmp_path, only="e")
+    _, json_path = benchmark(tiny, tmp_path, only="e")
     data = json.loads(json_path.read_text())
     assert set(data["groups"]) == {"e"} and [r["runs"] for r in data["groups"]["e"]["rows"]] == [5, 10]
