@@ -34,7 +34,11 @@ FILES: dict[str, bytes] = {
 
 # (id, arguments, what the one line must say)
 CASES = [
-    ("unknown-group-value", ["model=mlpp"], "unknown model 'mlpp'; choose from: decision_tree, knn, mlp"),
+    (
+        "unknown-group-value",
+        ["model=mlpp"],
+        "unknown model 'mlpp'; choose from: decision_tree, hist_gradient_boosting, knn, logreg, mlp",
+    ),
     (
         "unknown-top-level-key",
         ["epochs=5"],
