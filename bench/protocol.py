@@ -30,6 +30,9 @@ def check(protocol: Mapping[str, Any]) -> None:
     _count(protocol, "repeats", 1)
     if name == "tuned":
         _count(protocol, "n_trials", 0)
+        timeout = protocol.get("trial_timeout_s")
+        if timeout is not None and (not isinstance(timeout, Real) or isinstance(timeout, bool) or timeout <= 0):
+            raise ValueError(f"protocol.trial_timeout_s must be a positive number of seconds or null; got {timeout!r}")
         share = protocol.get("validation_fraction")
         if not isinstance(share, Real) or isinstance(share, bool) or not 0 < share < 1:
             raise ValueError(f"protocol.validation_fraction must be a number in (0, 1); got {share!r}")

@@ -81,12 +81,16 @@ def suggest(trial: Any, space: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+class TrialTimeout(RuntimeError):
+    """A trial over ``protocol.trial_timeout_s``: recorded as failed, so never chosen."""
+
+
 @dataclass
 class Tuning:
     """A finished search: the chosen config and every trial."""
 
     best: dict[str, Any]  # the chosen config's params ({}: the default config won)
-    trials: pd.DataFrame  # one row per trial: number, state, params, val_accuracy, test_accuracy, seconds
+    trials: pd.DataFrame  # one row per trial: number, state, params, val/test accuracy, seconds, timed_out
     time_s: float  # wall time of the search in this process
     work_s: float  # the trials' own fit and score time
 
@@ -97,6 +101,7 @@ class Tuning:
             "tuning_time_s": self.time_s,
             "tuning_work_s": self.work_s,
             "tuning_best_val_accuracy": float(self.trials["val_accuracy"].max()),
+            "tuning_trials_timed_out": float(self.trials["timed_out"].sum()) if "timed_out" in self.trials else 0.0,
         }
 
     @property
@@ -158,6 +163,11 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
         scores = evaluate(params)
         for key, value in scores.items():
             trial.set_user_attr(key, value)
+        # a scikit-learn fit cannot be stopped midway in this process: the cap is checked when the trial returns,
+        # so that no family wins by a config that overruns the budget every other family keeps to
+        if (cap := protocol.get("trial_timeout_s")) is not None and scores["seconds"] > cap:
+            trial.set_user_attr("timed_out", True)
+            raise TrialTimeout(f"trial {trial.number} took {scores['seconds']:.1f}s, over the {cap}s cap")
         return scores["val_accuracy"]
 
     remaining = protocol["n_trials"] + 1 - len(study.trials)
@@ -178,6 +188,7 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
             "val_accuracy": t.value if t.value is not None else np.nan,
             "test_accuracy": t.user_attrs.get("test_accuracy", np.nan),
             "seconds": t.user_attrs.get("seconds", np.nan),
+            "timed_out": bool(t.user_attrs.get("timed_out", False)),
         }
         for t in trials
     ]

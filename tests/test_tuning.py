@@ -131,3 +131,18 @@ def test_a_bad_search_space_stops_the_sweep_before_training(monkeypatch, tmp_pat
         preflight(argv)
     assert "\n" not in str(caught.value)
     assert not (tmp_path / "s.db").exists()  # nothing recorded, nothing trained
+
+
+def test_a_trial_over_the_time_cap_is_recorded_as_timed_out_and_never_chosen(make_cfg):
+    prepared = job.prepare(make_cfg("dataset=moons", "model=svm", *TUNED, "+protocol.trial_timeout_s=1e-9"), fold=0)
+    tuned = job.fit_and_score(prepared).tuning
+    trials = tuned.trials
+    assert trials["timed_out"].tolist() == [False] + [True] * 4  # the default config is the baseline, never capped
+    assert trials["state"].tolist() == ["COMPLETE"] + ["FAIL"] * 4 and trials["val_accuracy"].iloc[1:].isna().all()
+    assert tuned.best == {name: prepared.model[-1].get_params()[name] for name in tuning.load_space("svm")}
+    assert tuned.metrics["tuning_trials"] == 5 and tuned.metrics["tuning_trials_timed_out"] == 4
+
+
+def test_the_time_cap_must_be_positive(make_cfg):
+    with pytest.raises(job.ConfigError, match="protocol.trial_timeout_s must be a positive number of seconds or null"):
+        job.check(make_cfg(*TUNED, "+protocol.trial_timeout_s=0"))
