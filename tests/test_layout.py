@@ -93,3 +93,34 @@ def test_modules_and_functions_are_small(name):
             length = node.end_lineno - start + 1
             explained = start > 1 and lines[start - 2].strip().startswith(LONG)
             assert length <= MAX_FUNCTION_LINES or explained, f"{name}.{node.name}: {length} lines"
+
+
+def private_uses(name: str) -> list[str]:
+    """Private names (``_x``) of other project modules that ``name`` imports or reads off an imported module."""
+    tree, found = ast.parse(MODULES[name].read_text()), []
+    modules: dict[str, str] = {}  # local name -> project module, for ``import bench.x as y`` / ``from bench import x``
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name: alias.name for alias in node.names if alias.name in MODULES}
+        elif isinstance(node, ast.ImportFrom) and node.module in MODULES and node.module != name:
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{node.module}.{alias.name}")
+                if f"{node.module}.{alias.name}" in MODULES:
+                    modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        private = isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+        if private and isinstance(node.value, ast.Name) and node.value.id in modules:
+            found.append(f"{modules[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_the_benchmarks_use_no_private_name_of_the_code_they_measure():
+    perf = [name for name in MODULES if name.startswith("bench.perf")]
+    assert perf and {name: private_uses(name) for name in perf if private_uses(name)} == {}
+
+
+def test_the_private_name_finder_finds_one(tmp_path, monkeypatch):
+    (tmp_path / "probe.py").write_text("from bench import job\nfrom bench.job import _hidden\njob._curves([])\n")
+    monkeypatch.setitem(MODULES, "bench.probe", tmp_path / "probe.py")
+    assert sorted(private_uses("bench.probe")) == ["bench.job._curves", "bench.job._hidden"]
