@@ -14,8 +14,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-FAMILY_COLORS = {"neural": "#1f77b4", "tree": "#2ca02c", "kernel": "#ff7f0e", "neighbors": "#9467bd"}
-OTHER_COLORS = ["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#d62728"]
+FAMILY_COLORS = {
+    "neural": "#1f77b4",
+    "tree": "#2ca02c",
+    "kernel": "#ff7f0e",
+    "neighbors": "#9467bd",
+    "tree_ensemble": "#d62728",
+    "linear": "#8c564b",
+}
+OTHER_COLORS = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MAX_PANELS = 6
 
 
@@ -26,7 +33,7 @@ def colors(runs: pd.DataFrame) -> dict[str, str]:
     for family, models in families.groupby(families, sort=False):
         base = FAMILY_COLORS.get(family) or next(others)
         for i, model in enumerate(sorted(models.index)):
-            result[model] = _shade(base, i / max(1, len(models)))
+            result[model] = _shade(base, i / max(1, len(models) - 1))  # the family's first model and its palest
     return result
 
 
