@@ -42,6 +42,26 @@ def git_commit(path: str | os.PathLike | None = None) -> str:
     return git.stdout.strip() if git.returncode == 0 else ""
 
 
+def _git(*args: str) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def last_change(path: str | os.PathLike) -> str:
+    """The commit that last changed ``path`` (relative to bench's checkout), or "" outside a git checkout."""
+    git = _git("log", "-1", "--format=%H", "--", str(Path(__file__).parent.parent / path))
+    return git.stdout.strip() if git is not None and git.returncode == 0 else ""
+
+
+def is_ancestor(ancestor: str, descendant: str) -> bool | None:
+    """Whether ``ancestor`` is ``descendant`` or comes before it in its history; None when git cannot tell (an
+    unknown commit, or no checkout)."""
+    git = _git("merge-base", "--is-ancestor", ancestor, descendant)
+    return None if git is None or git.returncode not in (0, 1) else git.returncode == 0
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:

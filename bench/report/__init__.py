@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bench.report.table import load_histories, load_learning_curves, load_runs, load_trials, report_context
+from bench.report.table import (
+    load_histories,
+    load_learning_curves,
+    load_runs,
+    load_trials,
+    report_context,
+    rules_provenance,
+)
 
 
 def build_report(
@@ -21,7 +28,7 @@ def build_report(
     histories = load_histories(uri, table)
     curves = load_learning_curves(uri, table)
     trials = load_trials(uri, table)
-    context = report_context(uri, experiment)
+    context = {**report_context(uri, experiment), **rules_provenance(table)}
     return write_reports(table, Path(out_dir), name or experiment, context, histories, curves, trials)
 
 

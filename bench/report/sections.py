@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from bench.report.claims import judge_all
-from bench.report.claims.rules import NO_EVIDENCE, VANISHING_RATIO
+from bench.report.claims.rules import NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
 from bench.report.display import Section, display_table
-from bench.report.format import accuracy, integer, mean_std, number, text
+from bench.report.format import DASH, accuracy, cell, integer, mean_std, number, significant, text
 
 # render takes every section from here
 from bench.report.stats.section import statistics_section as statistics_section
@@ -22,7 +22,10 @@ CONTEXT_LABELS = {
     "tracking_uri": "Tracking URI",
     "generated": "Generated",
     "bench_version": "bench version",
-    "git_commit": "Git commit",
+    "git_commit": "Git commit (report)",
+    "runs_commit": "Git commit (the claims' runs)",
+    "rules_commit": "Claims rules' last change",
+    "rules_changed": "Rules changed after the runs",
     "python": "Python",
     "platform": "Platform",
     "versions": "Library versions",
@@ -227,6 +230,31 @@ def _claims_overview(judged: list) -> Section:
     return overview
 
 
+def _checks_table(checks) -> object:
+    """Each quantity the rule compares with a threshold, against its split noise."""
+    rows = pd.DataFrame(
+        {
+            "part": [c.label for c in checks],
+            "measured": [significant(c.value, 3) for c in checks],
+            "threshold": [significant(c.threshold, 3) for c in checks],
+            "noise": [significant(c.noise, 2) for c in checks],
+            "n": [str(c.n) for c in checks],
+            "above": [DASH if c.threshold == 0 else cell(c.above_noise) for c in checks],
+            "stable": [cell(c.stable) for c in checks],
+        }
+    )
+    columns = {
+        "part": ("Quantity", None),
+        "measured": ("Measured", text),
+        "threshold": ("Threshold", text),
+        "noise": ("Noise (standard error)", text),
+        "n": ("Replicates", text),
+        "above": (f"Threshold above {NOISE_FACTOR:g} x noise", None),
+        "stable": (f"Measured over {NOISE_FACTOR:g} x noise from threshold", None),
+    }
+    return display_table(rows, columns, "The rule's quantities against their split noise")
+
+
 def claims_sections(table: pd.DataFrame) -> list[Section]:
     """The claims overview (every report has one), then one section per claim where any claim was tested."""
     judged = judge_all(table)
@@ -251,6 +279,8 @@ def claims_sections(table: pd.DataFrame) -> list[Section]:
             frame = evidence.table.astype(str)
             columns = {c: (c, text if c in evidence.numeric else None) for c in frame.columns}
             section.tables.append(display_table(frame, columns, "The numbers behind the verdict"))
+        if evidence.checks:
+            section.tables.append(_checks_table(evidence.checks))
         for j, (caption, svg) in enumerate(evidence.figures):
             section.add_figure(f"claim_{claim.name}_{j}", caption, svg)
         sections.append(section)

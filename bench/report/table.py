@@ -19,6 +19,7 @@ IDENTITY = {
     "tags.bench.outcome": "outcome",
     "tags.bench.error": "error",
     "tags.bench.run_key": "run_key",
+    "tags.bench.git_commit": "git_commit",
     "tags.mlflow.parentRunId": "parent_run_id",
     "tags.mlflow.runName": "run_name",
 }
@@ -195,6 +196,35 @@ def _short(value: object) -> str:
     if text.startswith("[") and len(widths) > 1 and len(set(widths)) == 1 and widths[0].isdigit():
         return f"{len(widths)}x{widths[0]}"
     return text
+
+
+RULES = "bench/report/claims/rules.py"
+
+
+def rules_provenance(table: pd.DataFrame) -> dict[str, str]:
+    """For a table with claim runs: the commit(s) that ran them, the commit of the rules file's last change, and
+    whether the rules changed after the runs (the rules' commit not in the runs' history)."""
+    from bench import environment
+
+    if table.empty or "params.claim" not in table or "git_commit" not in table:
+        return {}
+    commits = table.loc[table["params.claim"].notna(), "git_commit"].dropna().value_counts()
+    if commits.empty:
+        return {}
+    rules = environment.last_change(RULES)
+    shown = ", ".join(f"{c[:12]} ({n} runs)" for c, n in commits.items()) if len(commits) > 1 else commits.index[0]
+    facts = {"runs_commit": shown, "rules_commit": rules or "unknown"}
+    before = [environment.is_ancestor(rules, c) for c in commits.index] if rules else [None]
+    if all(b is True for b in before):
+        facts["rules_changed"] = f"no: {RULES} last changed in {rules[:12]}, before every run"
+    elif any(b is False for b in before):
+        facts["rules_changed"] = (
+            f"YES: {RULES} last changed in {rules[:12]}, after runs made at "
+            f"{', '.join(c[:12] for c, b in zip(commits.index, before, strict=True) if b is False)}"
+        )
+    else:
+        facts["rules_changed"] = "unknown: git cannot compare the runs' commits with the rules' last change"
+    return facts
 
 
 def report_context(uri: str, experiment: str) -> dict[str, str]:

@@ -178,16 +178,23 @@ def regularization(runs: pd.DataFrame, drawn: Drawn) -> list[Captioned]:
 
 
 def optimizers(runs: pd.DataFrame, drawn: Drawn) -> list[Captioned]:
+    shown = drawn["at_best"].replace([float("inf")], float("nan"))
     svg = plots.bars(
-        drawn["at_best"],
-        category="batch",
+        shown,
+        category="method",
         group="optimizer",
-        value="seconds",
+        value="examples",
         name="claim_optimizers",
-        title="Time to target by batch size and optimizer",
-        ylabel="seconds to target",
+        title="Examples seen to the target, comparison seeds",
+        ylabel="training examples to the target",
     )
-    return [("Seconds to reach 0.95 validation accuracy at each method's best learning rate (missing: never)", svg)]
+    return [
+        (
+            "Examples seen until validation accuracy first reached the target, each method at its chosen setting "
+            "(missing: never)",
+            svg,
+        )
+    ]
 
 
 FIGURES: dict[str, Callable[[pd.DataFrame, Drawn], list[Captioned]]] = {

@@ -14,72 +14,83 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bench.report.claims.evidence import Evidence
-from bench.report.claims.mlp_judges import (
-    judge_mlp_scale,
-    judge_optimizers,
-    judge_regularization,
-    judge_vanishing_gradients,
-)
+from bench.report.claims.evidence import Check, Evidence
+from bench.report.claims.mlp_judges import judge_mlp_scale, judge_regularization, judge_vanishing_gradients
 from bench.report.claims.rules import (
-    DEPTH_SPEARMAN,
+    BAYES_ACCURACY,
     KNN_DROP,
     KNN_NO_DROP,
     LINEAR_TIE,
     MIXED,
     NO_EVIDENCE,
-    NONLINEAR_MARGIN,
     NONLINEAR_MLP_TIE,
+    NONLINEAR_SHARE,
     NOT_SUPPORTED,
     SUPPORTED,
     SVM_FAST_EXPONENT,
     SVM_LINEAR_EXPONENT,
-    TREE_GAP,
+    TREE_SHORTFALL,
     combine,
 )
-from bench.report.claims.runs import found, mean_std_table, param_number, too_few
-from bench.report.format import accuracy, points, significant
+from bench.report.claims.runs import check, found, mean_std_table, param_number, param_text, replicate_keys, too_few
+from bench.report.claims.speed import judge_optimizers
+from bench.report.format import accuracy, percent, points, significant
+
+
+def _tree_depths(runs: pd.DataFrame) -> pd.DataFrame:
+    """The depth sweep's trees (cv, a finite depth or unlimited), unlimited drawn at twice the largest depth."""
+    trees = runs[runs["model_name"].eq("decision_tree") & ~runs["tuned"]]
+    trees = trees.assign(depth=param_number(trees, "model.max_depth", math.inf))
+    finite = trees["depth"][np.isfinite(trees["depth"])]
+    return trees.assign(depth=trees["depth"].replace(math.inf, 2 * finite.max() if len(finite) else 1.0))
 
 
 def judge_trees_overfit(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "trees_overfit")) is not None:
         return few
+    runs = runs.assign(tuned=param_text(runs, "protocol.name").eq("tuned"))
     depth = param_number(runs, "model.max_depth", math.inf)
-    is_tree = runs["model_name"].eq("decision_tree")
-    families = runs[~is_tree | np.isinf(depth)]
-    gaps = families.groupby(["dataset", "model_name"])["overfit_gap"].mean().unstack("model_name")
-    mean_gap = gaps.mean().sort_values(ascending=False)
-    tree_gap = mean_gap.get("decision_tree", math.nan)
-    a = bool(mean_gap.index[0] == "decision_tree" and tree_gap >= TREE_GAP) if len(mean_gap) else False
-    trees = runs[is_tree].assign(depth=depth[is_tree])
-    by_depth = trees.groupby(["dataset", "depth"])["overfit_gap"].mean().reset_index()
-    rho = {
-        dataset: stats.spearmanr(rows["depth"], rows["overfit_gap"]).statistic
-        for dataset, rows in by_depth.groupby("dataset")
-        if rows["depth"].nunique() >= 3
-    }
-    b = bool(rho) and min(rho.values()) >= DEPTH_SPEARMAN - 1e-9  # 4 depths give exactly 0.8, up to rounding
-    table = mean_std_table(families, "dataset", "model_name", "overfit_gap")
-    means = (accuracy(mean_gap.get(c, math.nan), finite=True) for c in table.columns[1:])
-    table.loc[len(table)] = ["mean over datasets", *means]
-    table["tree: Spearman(depth, gap)"] = table["dataset"].map(
-        lambda d: significant(rho.get(d, math.nan), 2, finite=True)
+    default = runs[~runs["tuned"] & (~runs["model_name"].eq("decision_tree") | np.isinf(depth))]
+    tuned = runs[runs["tuned"]]
+    keys = ["dataset", "model_name", *replicate_keys(runs)]
+    paired = pd.merge(
+        default.groupby(keys, dropna=False)["test_accuracy"].mean().rename("default"),
+        tuned.groupby(keys, dropna=False)["test_accuracy"].mean().rename("tuned"),
+        left_index=True,
+        right_index=True,
     )
-    others = ", ".join(f"{m} {points(g)}" for m, g in mean_gap.items() if m != "decision_tree")
-    depth_text = (
-        f"the tree's gap rises with depth on every dataset (Spearman >= {min(rho.values()):.2f})"
-        if b
-        else f"the tree's gap does not rise with depth everywhere (lowest Spearman {min(rho.values()):.2f})"
-        if rho
-        else "no depth sweep (claims/trees_overfit_depth) was run"
+    if paired.empty or "decision_tree" not in paired.index.get_level_values("model_name"):
+        return Evidence(NO_EVIDENCE, "Needs default and tuned runs: run experiment=claims/trees_overfit_tuned.")
+    paired["shortfall"] = paired["tuned"] - paired["default"]
+    # per replicate: each family's shortfall averaged over the datasets
+    per_rep = paired.groupby(["model_name", *keys[2:]], dropna=False)["shortfall"].mean().unstack("model_name")
+    mean = per_rep.mean().sort_values(ascending=False)
+    tree = mean["decision_tree"]
+    runner_up = mean.drop("decision_tree").idxmax() if len(mean) > 1 else None
+    a = bool(tree >= TREE_SHORTFALL)
+    b = bool(runner_up is not None and tree > mean[runner_up])
+    checks = [check("tree: tuned − unpruned test accuracy", per_rep["decision_tree"], TREE_SHORTFALL)]
+    if runner_up is not None:
+        margin = per_rep["decision_tree"] - per_rep[runner_up]
+        checks.append(check(f"tree's shortfall − {runner_up}'s", margin, 0.0))
+    table = mean_std_table(paired.reset_index(), "dataset", "model_name", "shortfall")
+    table.loc[len(table)] = [
+        "mean over datasets",
+        *(points(mean.get(m, math.nan), unit=False) for m in table.columns[1:]),
+    ]
+    gap = default[default["model_name"].eq("decision_tree")].groupby("dataset")["overfit_gap"].mean()
+    table["unpruned tree's train-test gap"] = table["dataset"].map(
+        lambda d: accuracy(gap.get(d, math.nan), finite=True)
     )
+    others = ", ".join(f"{m} {points(v, signed=True)}" for m, v in mean.items() if m != "decision_tree")
     sentence = (
-        f"The unpruned tree's mean train-test gap is {points(tree_gap)} against {others}"
-        f"{'' if a else ' (not the largest by the rule)'}, and {depth_text}."
+        f"Choosing the tree's depth and ccp_alpha on validation data raises its test accuracy by "
+        f"{points(tree, signed=True)} over the unpruned tree (mean over {gap.size} datasets), "
+        f"against {others} for the other families' own tuning"
+        f"{'' if b else ' (not the largest)'}; the unpruned tree's train-test gap is {points(gap.mean())}."
     )
-    # unlimited depth drawn at the right end: twice the largest finite depth
-    shown = trees.assign(depth=trees["depth"].replace(math.inf, 2 * trees["depth"][np.isfinite(trees["depth"])].max()))
-    return found(runs, combine(a, b), sentence, table, drawn={"families": families, "trees": shown})
+    drawn = {"families": default, "trees": _tree_depths(runs)}
+    return found(runs, combine(a, b), sentence, table, drawn=drawn, checks=tuple(checks))
 
 
 def _slope(x: pd.Series, y: pd.Series) -> float:
@@ -118,7 +129,8 @@ def judge_knn_dimension(runs: pd.DataFrame) -> Evidence:
         f"From 0 to {int(high)} added noise dimensions k-NN loses {points(drop)} (per seed: {per_seed_drops}); "
         f"slopes in points per tenfold more dimensions: {order}{fastest}."
     )
-    return found(runs, verdict, sentence, table, drawn={"runs": runs})
+    checks = (check("k-NN's drop with the most noise", drops, KNN_DROP),)
+    return found(runs, verdict, sentence, table, drawn={"runs": runs}, checks=checks)
 
 
 def fit_exponent(n: pd.Series, seconds: pd.Series) -> tuple[float, float, float]:
@@ -167,37 +179,71 @@ def judge_svm_cost(runs: pd.DataFrame) -> Evidence:
         f"The SVM's fit time grows as n^{b:.2f} (95% interval {low:.2f} to {high:.2f}) from "
         f"n={int(runs['n'].min()):,} to {int(runs['n'].max()):,} training rows, against {others}."
     )
-    return found(runs, verdict, sentence, table, drawn={"runs": runs})
+    # the exponent's noise is its standard error from the log-log fit, read back from the 95% interval
+    noise = (high - low) / (2 * 1.96)
+    checks = (Check("SVM's fit-time exponent", b, SVM_FAST_EXPONENT, noise, int(runs["seed"].nunique())),)
+    return found(runs, verdict, sentence, table, drawn={"runs": runs}, checks=checks)
 
 
 def judge_svm_linear_data(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "svm_linear_data")) is not None:
         return few
-    means = runs.groupby(["dataset", "model_name"])["test_accuracy"].mean().unstack("model_name")
+    # per seed, the mean over its folds: under cv every row is tested once, so the Bayes accuracy is reachable
+    per_seed = runs.groupby(["dataset", "model_name", "seed"])["test_accuracy"].mean().unstack("model_name")
+    means = per_seed.groupby("dataset").mean()
     mlp = next((m for m in means.columns if m.startswith("mlp")), None)
     if "linear" not in means.index or mlp is None or "svm_linear" not in means.columns:
         return Evidence(NO_EVIDENCE, "Needs the linear set, an MLP and the linear SVM: run claims/svm_linear_data.")
     svms = [m for m in ("svm", "svm_linear") if m in means.columns]
     linear = means.loc["linear"]
     a = bool(linear[svms].max() >= linear.max() - LINEAR_TIE)
-    nonlinear = means.drop(index="linear")
-    fails = [
-        d
-        for d, row in nonlinear.iterrows()
-        if not (row[mlp] >= row.max() - NONLINEAR_MLP_TIE and row[mlp] >= row["svm_linear"] + NONLINEAR_MARGIN)
+    # the rule compares the mean accuracies (as (a) does); the per-seed values give the checks their noise
+    lin_seeds = per_seed.loc["linear"]
+    checks = [
+        check(
+            "linear set: best SVM − best model",
+            lin_seeds[svms].max(axis=1) - lin_seeds.max(axis=1),
+            -LINEAR_TIE,
+            value=linear[svms].max() - linear.max(),
+        )
     ]
+    fails, closed = [], {}
+    for dataset in means.index.drop("linear"):
+        seeds, mean, bayes = per_seed.loc[dataset], means.loc[dataset], BAYES_ACCURACY.get(dataset, math.nan)
+        share = (seeds[mlp] - seeds["svm_linear"]) / (bayes - seeds["svm_linear"])
+        tie = mean[mlp] - mean.max()
+        closed[dataset] = float((mean[mlp] - mean["svm_linear"]) / (bayes - mean["svm_linear"]))
+        checks += [
+            check(f"{dataset}: MLP − best model", seeds[mlp] - seeds.max(axis=1), -NONLINEAR_MLP_TIE, value=tie),
+            check(
+                f"{dataset}: share of the linear SVM's distance to Bayes closed",
+                share,
+                NONLINEAR_SHARE,
+                value=closed[dataset],
+            ),
+        ]
+        if not (tie >= -NONLINEAR_MLP_TIE and closed[dataset] >= NONLINEAR_SHARE):
+            fails.append(dataset)
+    nonlinear = means.drop(index="linear")
     b = not fails and len(nonlinear) > 0
-    table = mean_std_table(runs, "dataset", "model_name", "test_accuracy")
-    best_linear = linear.idxmax()
+    table = mean_std_table(
+        runs.groupby(["dataset", "model_name", "seed"])["test_accuracy"].mean().reset_index(),
+        "dataset",
+        "model_name",
+        "test_accuracy",
+    )
+    table["Bayes accuracy"] = table["dataset"].map(lambda d: accuracy(BAYES_ACCURACY.get(d, math.nan), finite=True))
+    table["MLP: share closed"] = table["dataset"].map(lambda d: percent(closed[d]) if d in closed else "")
     missed = "" if b else f" (the MLP misses the rule on {', '.join(fails)})"
     sentence = (
         f"On linearly separable data the best SVM scores {linear[svms].max():.3f} against {linear.max():.3f} for the "
-        f"best model ({best_linear}); on {', '.join(nonlinear.index)} the MLP scores "
+        f"best model ({linear.idxmax()}); on {', '.join(nonlinear.index)} the MLP scores "
         f"{', '.join(f'{v:.3f}' for v in nonlinear[mlp])} against the linear SVM's "
-        f"{', '.join(f'{v:.3f}' for v in nonlinear['svm_linear'])}"
-        f"{missed}."
+        f"{', '.join(f'{v:.3f}' for v in nonlinear['svm_linear'])} and Bayes accuracies of "
+        f"{', '.join(f'{BAYES_ACCURACY.get(d, math.nan):.3f}' for d in nonlinear.index)}, closing "
+        f"{', '.join(percent(closed[d]) for d in nonlinear.index)} of the linear SVM's distance to them{missed}."
     )
-    return found(runs, combine(a, b), sentence, table, drawn={"runs": runs})
+    return found(runs, combine(a, b), sentence, table, drawn={"runs": runs}, checks=tuple(checks))
 
 
 JUDGES: dict[str, Callable[[pd.DataFrame], Evidence]] = {

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
-from bench.report.claims.evidence import Evidence
+from bench.report.claims.evidence import Check, Evidence
 from bench.report.claims.rules import MIN_SEEDS, NO_EVIDENCE
 from bench.report.format import DASH, mean_std
+
+NUMERIC = (
+    "test_accuracy",
+    "train_accuracy",
+    "val_accuracy",
+    "overfit_gap",
+    "fit_time_s",
+    "grad_ratio_first_last",
+    "grad_ratio_init",
+    "pregrad_ratio_first_last",
+    "pregrad_ratio_init",
+    "steps_to_target",
+    "examples_to_target",
+    "fold",
+)
 
 
 def claim_runs(table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -19,7 +35,7 @@ def claim_runs(table: pd.DataFrame, name: str) -> pd.DataFrame:
     if "outcome" in runs:
         runs = runs[~runs["outcome"].eq("error")]
     runs = runs.copy()
-    for column in ("test_accuracy", "train_accuracy", "overfit_gap", "fit_time_s", "grad_ratio_first_last"):
+    for column in NUMERIC:
         if column in runs:
             runs[column] = pd.to_numeric(runs[column], errors="coerce")
     if "model_name" not in runs:
@@ -74,6 +90,7 @@ def found(
     *,
     drawn: dict[str, pd.DataFrame],
     numeric: tuple[str, ...] | None = None,
+    checks: tuple[Check, ...] = (),
 ) -> Evidence:
     """Evidence from the claim's runs; ``numeric`` defaults to ``table``'s columns after the first."""
     return Evidence(
@@ -84,4 +101,19 @@ def found(
         runs=len(runs),
         seeds=runs["seed"].nunique(),
         drawn=drawn,
+        checks=checks,
     )
+
+
+def check(label: str, per_replicate: pd.Series, threshold: float, value: float | None = None) -> Check:
+    """A rule's quantity against its threshold; the noise is the standard error of its per-replicate values
+    (``value`` defaults to their mean)."""
+    values = pd.Series(per_replicate, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
+    noise = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) >= 2 else math.nan
+    shown = float(values.mean()) if value is None else float(value)
+    return Check(label, shown, threshold, noise, len(values))
+
+
+def replicate_keys(runs: pd.DataFrame) -> list[str]:
+    """The columns that name one replicate of a design: the seed, and the fold under cross-validation."""
+    return ["seed", "fold"] if "fold" in runs and runs["fold"].notna().any() else ["seed"]
