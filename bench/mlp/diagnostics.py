@@ -40,7 +40,8 @@ def hidden_ratio(rms: np.ndarray) -> np.ndarray:
     if rms.ndim != 2 or rms.shape[1] < 2:
         return np.full(len(rms), math.nan)
     first, last = rms[:, 0], rms[:, -1]
-    return np.divide(first, last, out=np.full(len(rms), math.nan), where=last > 0)
+    with np.errstate(invalid="ignore"):  # a diverged step: inf over inf
+        return np.divide(first, last, out=np.full(len(rms), math.nan), where=last > 0)
 
 
 def median_and_first(ratios: np.ndarray) -> tuple[float, float]:
