@@ -26,7 +26,18 @@ FINAL = (  # the final metrics every run logs, whatever its family
     "peak_memory_mb",
     "model_size_bytes",
 )
-MLP_SUMMARIES = ("grad_ratio_first_last", "best_epoch", "epochs_run", "epochs_to_target", "seconds_to_target")
+MLP_SUMMARIES = (  # the MLP's final summaries, in the order its training_summary() returns them
+    "grad_ratio_first_last",
+    "grad_ratio_init",
+    "pregrad_ratio_first_last",
+    "pregrad_ratio_init",
+    "best_epoch",
+    "epochs_run",
+    "epochs_to_target",
+    "seconds_to_target",
+    "steps_to_target",
+    "examples_to_target",
+)
 LATENCY_ROWS = 20  # single-row predictions timed for the per-sample latency
 
 

@@ -277,13 +277,19 @@ def test_training_summary_reports_the_fitted_run(iris):
     model = small(hidden_layer_sizes=(8, 8), max_epochs=4, early_stopping=False).fit(*iris)
     summary = model.training_summary()
     assert list(summary.metrics) == list(MLP_SUMMARIES)
-    assert summary.metrics == {
+    expected = {
         "grad_ratio_first_last": model.grad_ratio_first_last_,
+        "grad_ratio_init": model.grad_ratio_init_,
+        "pregrad_ratio_first_last": model.pregrad_ratio_first_last_,
+        "pregrad_ratio_init": model.pregrad_ratio_init_,
         "best_epoch": model.best_epoch_,
         "epochs_run": model.n_epochs_,
         "epochs_to_target": model.epochs_to_target_,
         "seconds_to_target": model.seconds_to_target_,
+        "steps_to_target": model.steps_to_target_,
+        "examples_to_target": model.examples_to_target_,
     }
+    assert {k: str(v) for k, v in summary.metrics.items()} == {k: str(v) for k, v in expected.items()}  # NaN too
     assert summary.history == model.history_ and summary.tags == {"bench.outcome": "ok"}
     assert [c["epoch"] for c in summary.curves] == [1, 2, 3, 4]
     *earlier, last = summary.curves

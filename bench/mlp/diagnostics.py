@@ -17,17 +17,46 @@ from bench.metrics import MLP_SUMMARIES, TrainingSummary
 
 TARGET_SHARE = 0.99  # time-to-target: first epoch reaching this share of the best validation accuracy
 HISTORY_ONLY = ("act_mean/", "act_std/")  # history columns kept out of MLflow's metrics
-LAST_EPOCH_ONLY = ("update_ratio/", "dead_frac/", "saturated_frac/")  # in MLflow at the last epoch only
+# in MLflow at the last epoch only
+LAST_EPOCH_ONLY = ("update_ratio/", "dead_frac/", "saturated_frac/", "grad_rms/", "pregrad_rms/")
 
 
-def grad_ratio(history: list[dict]) -> float:
-    """Mean gradient norm of the first layer over that of the last, across epochs; NaN without gradient norms."""
-    norms = [k for k in history[0] if k.startswith("grad_norm/")] if history else []
-    if not norms:
-        return math.nan
-    first = np.mean([h[norms[0]] for h in history])
-    last = np.mean([h[norms[-1]] for h in history])
-    return float(first / last) if last > 0 else math.nan
+def gradient_stats(norms: np.ndarray, sizes: Sequence[int]) -> tuple[dict[str, float], np.ndarray]:
+    """One epoch's weight-gradient statistics from ``norms`` (steps x linear layers: L2 norms; ``sizes``: each
+    layer's weight count). History columns: per layer the median over the steps of the norm (``grad_norm/``) and
+    of the per-element RMS, norm / sqrt(size) (``grad_rms/``). Also returns each step's first-over-last hidden
+    layer RMS ratio (``hidden_ratio``)."""
+    rms = norms / np.sqrt(np.asarray(sizes, dtype=np.float64))
+    stats = {f"grad_norm/layer_{i}": float(v) for i, v in enumerate(np.median(norms, axis=0))}
+    stats.update({f"grad_rms/layer_{i}": float(v) for i, v in enumerate(np.median(rms, axis=0))})
+    return stats, hidden_ratio(rms[:, :-1])  # the last column is the output layer
+
+
+def hidden_ratio(rms: np.ndarray) -> np.ndarray:
+    """Per row, the first hidden layer's value over the last hidden layer's (columns: hidden layers in order). The
+    RMS rather than the norm, and the last hidden layer rather than the output layer, so that neither the input
+    width nor the class count moves the ratio: only how the gradient changes on its way down. NaN with fewer than
+    two hidden layers or a zero denominator."""
+    if rms.ndim != 2 or rms.shape[1] < 2:
+        return np.full(len(rms), math.nan)
+    first, last = rms[:, 0], rms[:, -1]
+    with np.errstate(invalid="ignore"):  # a diverged step: inf over inf
+        return np.divide(first, last, out=np.full(len(rms), math.nan), where=last > 0)
+
+
+def median_and_first(ratios: np.ndarray) -> tuple[float, float]:
+    """The median of the finite ``ratios`` and the first one (at the initial weights); NaN where there are none."""
+    finite = ratios[np.isfinite(ratios)]
+    median = float(np.median(finite)) if len(finite) else math.nan
+    return median, float(ratios[0]) if len(ratios) else math.nan
+
+
+def pregrad_ratios(history: list[dict]) -> tuple[float, float]:
+    """First-over-last hidden layer ratio of the pre-activation gradient RMS (``pregrad_rms/``, sampled once per
+    epoch): its median over the epochs and its value at the first step; NaN with fewer than two hidden layers."""
+    columns = [k for k in history[0] if k.startswith("pregrad_rms/")] if history else []
+    rms = np.array([[h.get(k, math.nan) for k in columns] for h in history], dtype=np.float64)
+    return median_and_first(hidden_ratio(rms.reshape(len(history), len(columns))))
 
 
 def time_to_target(history: list[dict], target: float | None = None) -> tuple[float, float]:

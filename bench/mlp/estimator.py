@@ -16,13 +16,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bench.metrics import TrainingSummary
+from bench.metrics import MLP_SUMMARIES, TrainingSummary
 from bench.mlp import diagnostics
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
@@ -70,13 +69,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     patience : int, default=10
         Epochs without validation improvement before stopping.
     diagnostics : bool, default=True
-        Record per-layer gradient norms at every step, and per epoch the update ratios and activation
-        statistics (a few percent of the training time).
+        Record per-layer gradient norms at every step, and per epoch the update ratios, activation statistics and
+        pre-activation gradients (a few percent of the training time).
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; ``auto`` picks CUDA when available.
     target_accuracy : float or None, default=None
-        Validation accuracy that ``epochs_to_target_`` and ``seconds_to_target_`` time; ``None``: 99% of the
-        run's own best. A fixed target compares training procedures on one bar (optimizers, batch sizes).
+        Validation accuracy that the ``*_to_target_`` attributes time; ``None``: 99% of the run's own best (no
+        steps or examples then). A fixed target compares training procedures on one bar (optimizers, batch sizes).
+    eval_interval : int or None, default=None
+        With validation and ``target_accuracy``: also evaluate each time the training examples seen cross a
+        multiple of this (checked after each step), timing the target finer than epochs. ``None``: epoch ends only.
+    stop_at_target : bool, default=False
+        Stop training as soon as validation accuracy reaches ``target_accuracy`` (needs it and a validation split).
     n_threads : int or None, default=1
         Torch threads while training; small networks train fastest on one, and parallel jobs should not compete
         for cores. ``None`` keeps torch's setting.
@@ -94,23 +98,29 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     history_ : list of dict
         One record per epoch. ``epoch``; ``loss/train``, ``accuracy/train`` (running averages over the epoch's
         batches); ``loss/val``, ``accuracy/val``; ``time_s`` (seconds since training started); and with
-        ``diagnostics``: ``grad_norm/layer_<i>`` (mean L2 norm of the weight gradient of linear layer i over the
-        epoch's steps; layer 0 is the first hidden layer, the last is the output layer), ``update_ratio/layer_<i>``
-        (norm of the weight change of the epoch's last step over the weight norm), and per hidden layer on the
-        epoch's first mini-batch as the network saw it in training: ``act_mean/layer_<i>``, ``act_std/layer_<i>``,
-        ``dead_frac/layer_<i>`` (ReLU family: units never active on it) or ``saturated_frac/layer_<i>``
-        (sigmoid, tanh: outputs within 0.01 of a bound).
+        ``diagnostics``: ``grad_norm/layer_<i>``, ``grad_rms/layer_<i>`` (median over the epoch's steps of the L2
+        norm, and of the per-element RMS, of linear layer i's weight gradient; layer 0 is the first hidden layer,
+        the last the output layer), ``update_ratio/layer_<i>`` (the epoch's last weight change over the weights, in
+        norm), and per hidden layer on the epoch's first mini-batch as the network saw it in training:
+        ``act_mean/``, ``act_std/``, ``pregrad_rms/layer_<i>`` (per-element RMS of dloss/dpre-activation),
+        ``dead_frac/`` (ReLU: units never active on it) or ``saturated_frac/`` (sigmoid, tanh: outputs within 0.01
+        of a bound); neither for leaky ReLU and GELU, which always pass a gradient.
     best_epoch_ : int
         The epoch whose weights the model keeps (lowest validation loss, or training loss without validation).
     n_epochs_ : int
         Epochs run.
     diverged_ : bool
         Whether training stopped on a non-finite loss.
-    grad_ratio_first_last_ : float
-        Mean gradient norm of the first layer over that of the last; far below 1 means vanishing gradients.
+    grad_ratio_first_last_, grad_ratio_init_ : float
+        Per step, the weight-gradient RMS of the first hidden layer over the last hidden layer's: the median over
+        all steps, and at the first (initial weights). Far below 1: vanishing gradients; NaN under 2 hidden layers.
+    pregrad_ratio_first_last_, pregrad_ratio_init_ : float
+        The same two for the pre-activation gradient (``pregrad_rms/``, sampled once per epoch).
     epochs_to_target_, seconds_to_target_ : float
-        First epoch (and seconds) at which validation accuracy reached ``target_accuracy`` (default: 99% of its
-        best); NaN without validation or when the target was never reached.
+        Epoch (and seconds since training started) of the first evaluation at which validation accuracy reached
+        ``target_accuracy`` (default: 99% of its best); NaN without validation or when it never did.
+    steps_to_target_, examples_to_target_ : float
+        Optimizer steps and training examples seen at that evaluation; NaN without ``target_accuracy``.
 
     Notes
     -----
@@ -139,6 +149,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         "diagnostics": ["boolean"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "target_accuracy": [Interval(Real, 0, 1, closed="right"), None],
+        "eval_interval": [Interval(Integral, 1, None, closed="left"), None],
+        "stop_at_target": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -165,6 +177,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         diagnostics=True,
         device="cpu",
         target_accuracy=None,
+        eval_interval=None,
+        stop_at_target=False,
         n_threads=1,
         random_state=None,
         verbose=False,
@@ -188,6 +202,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.diagnostics = diagnostics
         self.device = device
         self.target_accuracy = target_accuracy
+        self.eval_interval = eval_interval
+        self.stop_at_target = stop_at_target
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
@@ -203,6 +219,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("The 'early_stopping' parameter of MLPClassifier needs validation_fraction > 0.")
+        if self.stop_at_target and (self.target_accuracy is None or self.validation_fraction == 0):
+            raise ValueError("The 'stop_at_target' parameter of MLPClassifier needs target_accuracy and validation.")
 
     def validate_params(self) -> None:
         """Check the parameters as ``fit`` does, without data: raise ``InvalidParameterError`` or ``ValueError``
@@ -225,52 +243,51 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         device = torch.device(network.resolve_device(self.device))
-
-        X_val = y_val = None
-        if self.validation_fraction > 0:
-            X, X_val, y_index, y_val = _holdout(X, y_index, self.validation_fraction, seed)
-        X, y_index = torch.as_tensor(X, device=device), torch.as_tensor(y_index, device=device)
-        if X_val is not None:
-            X_val, y_val = torch.as_tensor(X_val, device=device), torch.as_tensor(y_val, device=device)
+        X, y_index, X_val, y_val = network.split(X, y_index, self.validation_fraction, seed, device)
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.module_ = network.build(
-                X.shape[1],
-                list(self.hidden_layer_sizes),
-                len(self.classes_),
-                self.activation,
-                self.dropout,
-                self.batch_norm,
-                self.residual,
-                self.init,
-            ).to(device)
+            shape = (X.shape[1], list(self.hidden_layer_sizes), len(self.classes_))
+            layers = (self.activation, self.dropout, self.batch_norm, self.residual, self.init)
+            self.module_ = network.build(*shape, *layers).to(device)
         optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
         schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
         generator = torch.Generator(device="cpu").manual_seed(seed)
         with network.threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks
-            self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
-        self.n_epochs_ = len(self.history_)
-        self.grad_ratio_first_last_ = diagnostics.grad_ratio(self.history_)
-        self.epochs_to_target_, self.seconds_to_target_ = diagnostics.time_to_target(
-            self.history_, self.target_accuracy
-        )
+            clock, ratios = self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
+        self._summarize(clock, ratios)
         return self
 
-    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator) -> None:
-        """Epochs until ``max_epochs``, divergence, or ``patience`` epochs without a better validation loss."""
+    def _summarize(self, clock, ratios: np.ndarray) -> None:
+        self.n_epochs_ = len(self.history_)
+        self.grad_ratio_first_last_, self.grad_ratio_init_ = diagnostics.median_and_first(ratios)
+        self.pregrad_ratio_first_last_, self.pregrad_ratio_init_ = diagnostics.pregrad_ratios(self.history_)
+        epoch, steps, examples, seconds = clock.result()  # NaN without a target
+        if self.target_accuracy is None:  # a share of the run's own best: known only once training ends
+            epoch, seconds = diagnostics.time_to_target(self.history_)
+        self.epochs_to_target_, self.seconds_to_target_ = epoch, seconds
+        self.steps_to_target_, self.examples_to_target_ = steps, examples
+
+    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator):
+        """Epochs until ``max_epochs``, divergence, the target when ``stop_at_target``, or ``patience`` epochs
+        without a better validation loss. Returns the target clock and every step's gradient ratio."""
         from bench.mlp import network
 
         self.history_, self.diverged_ = [], False
-        best_loss, best_state, self.best_epoch_ = math.inf, None, 0
+        best = network.BestWeights(self.early_stopping)
         progress = diagnostics.Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
         start = time.perf_counter()
+        clock = network.TargetClock(X_val, y_val, self.target_accuracy, self.eval_interval, start)
+        ratios = []
         for epoch in range(1, self.max_epochs + 1):
-            record = {"epoch": epoch, **self._run_epoch(X, y, optimizer, generator)}
+            record, epoch_ratios = self._run_epoch(X, y, optimizer, generator, clock, epoch)
+            ratios.append(epoch_ratios)
             if X_val is not None:
                 record.update(network.evaluate(self.module_, X_val, y_val, "val"))
             record["time_s"] = time.perf_counter() - start
+            if X_val is not None:  # an evaluation the clock counts, the only one with eval_interval=None
+                clock.check(record["accuracy/val"], epoch, record["time_s"])
             self.history_.append(record)
             if progress:
                 progress.update(epoch, record)
@@ -279,22 +296,22 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 break
             if schedule is not None:
                 schedule.step()
-            monitored = record.get("loss/val", record["loss/train"])
-            if monitored < best_loss:
-                best_loss, self.best_epoch_ = monitored, epoch
-                if self.early_stopping:
-                    best_state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
-            elif self.early_stopping and epoch - self.best_epoch_ >= self.patience:
+            best.update(self.module_, epoch, record.get("loss/val", record["loss/train"]))
+            if self.early_stopping and epoch - best.epoch >= self.patience:
+                break
+            if self.stop_at_target and clock.reached is not None:
                 break
         if progress:
             progress.close()
-        if best_state is not None:
-            self.module_.load_state_dict(best_state)
+        self.best_epoch_ = best.restore(self.module_)
+        return clock, np.concatenate(ratios)
 
-    def _run_epoch(self, X, y, optimizer, generator) -> dict[str, float]:
-        """One pass over shuffled mini-batches. Small networks are bound by per-operation overhead, not by
-        arithmetic, so the step stays lean: one shuffle per epoch then contiguous views, no host sync inside the
-        loop (losses, predictions and gradient norms stay tensors until the epoch ends)."""
+    def _run_epoch(self, X, y, optimizer, generator, clock, epoch: int) -> tuple[dict[str, float], np.ndarray]:
+        """One pass over shuffled mini-batches (cut short when ``stop_at_target`` and the clock reaches the target).
+        Small networks are bound by per-operation overhead, not by arithmetic, so the step stays lean: one shuffle
+        per epoch then contiguous views, no host sync inside the loop (losses, predictions and gradient norms stay
+        tensors until the epoch ends; the clock syncs only when an evaluation is due). Returns the epoch's record
+        and each step's first-over-last hidden layer gradient ratio (NaN without diagnostics)."""
         import torch
 
         from bench.mlp import network
@@ -305,32 +322,35 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         order = torch.randperm(n, generator=generator).to(X.device)
         X, y = X[order], y[order]
         weights = [layer.weight for layer in network.linear_layers(self.module_)]
-        losses, predictions, norms = [], [], []
+        losses, predictions, norms, before = [], [], [], None
         starts = range(0, n, batch)
         for i in starts:
-            last = i == starts[-1]
-            if last and self.diagnostics:
+            if i == starts[-1] and self.diagnostics:
                 before = [w.detach().clone() for w in weights]
-            # activation statistics come from the epoch's first mini-batch (always a full one) as the network saw
-            # it in training: no extra forward pass
-            with network.captured_activations(self.module_, enabled=i == 0 and self.diagnostics) as captured:
+            # activation statistics and pre-activation gradients come from the epoch's first mini-batch (always a
+            # full one) as the network saw it in training: no extra forward pass
+            capture = i == 0 and self.diagnostics
+            with (
+                network.captured_activations(self.module_, capture) as captured,
+                network.captured_pregrads(self.module_, capture) as pregrads,
+            ):
                 loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
             if i == 0:
-                activations = captured
+                activations, first_pregrads = captured, pregrads
             losses.append(loss)
             predictions.append(logits.argmax(1))
             if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
                 norms.extend(torch._foreach_norm([w.grad for w in weights]))
-        sizes = torch.full((len(losses),), float(batch), device=X.device)
-        sizes[-1] = n - batch * (len(losses) - 1)
-        record = {
-            "loss/train": float((torch.stack(losses) * sizes).sum() / n),
-            "accuracy/train": float((torch.cat(predictions) == y).float().mean()),
-        }
-        if self.diagnostics:
-            record.update(network.weight_stats(weights, norms, before))
-            record.update(network.activation_stats(activations, self.activation))
-        return record
+            if clock.step(self.module_, len(logits), epoch) and self.stop_at_target:
+                break
+        record = {"epoch": epoch, **network.train_scores(losses, predictions, y, batch)}
+        if not self.diagnostics:
+            return record, np.full(len(losses), math.nan)
+        gradients, ratios = network.gradient_stats(weights, norms, before)
+        record.update(gradients)
+        record.update(network.activation_stats(activations, self.activation))
+        record.update(network.pregrad_stats(first_pregrads))
+        return record, ratios
 
     def _step(self, X, y, optimizer):
         import torch
@@ -348,15 +368,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     # -- inference -----------------------------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns ordered as ``classes_``."""
-        import torch
+        from bench.mlp import network
 
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        self.module_.eval()
-        device = next(self.module_.parameters()).device
-        with torch.no_grad():
-            logits = self.module_(torch.as_tensor(X, device=device))
-            return torch.softmax(logits.double(), dim=1).cpu().numpy()
+        return network.probabilities(self.module_, validate_data(self, X, dtype=np.float32, reset=False))
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, taken from ``classes_``."""
@@ -377,18 +392,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """What the fitted run reports about its training: the final summaries (``MLP_SUMMARIES``), the epoch
         history, the curves MLflow stores and the outcome tags."""
         check_is_fitted(self)
-        values = (  # in the order of bench.metrics.MLP_SUMMARIES
-            self.grad_ratio_first_last_,
-            self.best_epoch_,
-            self.n_epochs_,
-            self.epochs_to_target_,
-            self.seconds_to_target_,
-        )
+        # each summary is the learned attribute of its name, but epochs_run (n_epochs_, as scikit-learn names it)
+        values = [getattr(self, "n_epochs_" if name == "epochs_run" else f"{name}_") for name in MLP_SUMMARIES]
         return diagnostics.summarize(self.history_, values, self.diverged_, self.n_epochs_)
-
-
-def _holdout(X, y, fraction: float, seed: int):
-    """Stratified hold-out when every class can afford it, a plain random one otherwise."""
-    counts = np.bincount(y)
-    stratify = y if counts[counts > 0].min() >= 2 and fraction * len(y) >= len(counts) else None
-    return train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)

@@ -6,16 +6,35 @@ Imported by ``bench.mlp`` only when training starts, so that building and valida
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.model_selection import train_test_split
 from torch import nn, optim
 
+from bench.mlp import diagnostics
+
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-RELU_FAMILY = ("relu", "leaky_relu", "gelu")
+RELU_FAMILY = ("relu", "leaky_relu", "gelu")  # initialised with the ReLU gain
 SATURATION = {"sigmoid": (0.01, 0.99), "tanh": (-0.99, 0.99)}  # outputs beyond these bounds are saturated
+
+
+def split(X: np.ndarray, y: np.ndarray, fraction: float, seed: int, device: torch.device):
+    """Training and validation tensors on ``device`` (``X``, ``y``, ``X_val``, ``y_val``; the validation pair is
+    None when ``fraction`` is 0): a stratified hold-out when every class can afford it, a plain random one
+    otherwise."""
+    X_val = y_val = None
+    if fraction > 0:
+        counts = np.bincount(y)
+        stratify = y if counts[counts > 0].min() >= 2 and fraction * len(y) >= len(counts) else None
+        X, X_val, y, y_val = train_test_split(X, y, test_size=fraction, random_state=seed, stratify=stratify)
+        X_val, y_val = torch.as_tensor(X_val, device=device), torch.as_tensor(y_val, device=device)
+    return torch.as_tensor(X, device=device), torch.as_tensor(y, device=device), X_val, y_val
 
 
 def resolve_device(name: str) -> str:
@@ -53,11 +72,15 @@ class Block(nn.Module):
         self.activation = ACTIVATIONS[activation]()
         self.dropout = nn.Dropout(dropout) if dropout else None
         self.residual = residual and n_in == n_out
+        # while captured_pregrads runs: receives dL/dz for the pre-activations z of each forward in training
+        self.pregrads: list[torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.linear(x)
         if self.norm is not None:
             out = self.norm(out)
+        if self.pregrads is not None and out.requires_grad:
+            out.register_hook(self.pregrads.append)  # append returns None: the gradient passes unchanged
         out = self.activation(out)
         if self.dropout is not None:
             out = self.dropout(out)
@@ -131,18 +154,44 @@ def evaluate(network: nn.Sequential, X: torch.Tensor, y: torch.Tensor, split: st
 
 
 @torch.no_grad()
-def weight_stats(
-    weights: list[torch.Tensor], norms: list[torch.Tensor], before: list[torch.Tensor]
-) -> dict[str, float]:
-    """Per linear layer: the mean gradient norm over the epoch's steps (``norms``: the layers' norms, step after
-    step), and the norm of the last step's weight change (``before``: the weights before it) over the weight norm."""
-    mean_norms = torch.stack(norms).view(-1, len(weights)).mean(0).tolist()
-    stats = {f"grad_norm/layer_{i}": g for i, g in enumerate(mean_norms)}
-    changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
-    sizes = torch._foreach_norm([w.detach() for w in weights])
-    ratios = (torch.stack(changes) / torch.stack(sizes).clamp_min(1e-12)).tolist()
-    stats.update({f"update_ratio/layer_{i}": r for i, r in enumerate(ratios)})
-    return stats
+def train_scores(losses: list[torch.Tensor], predictions: list[torch.Tensor], y: torch.Tensor, batch: int):
+    """``loss/train`` and ``accuracy/train``: averages over the epoch's batches (of ``batch`` rows but the last),
+    from the first batch to the last one run (an epoch cut short covers the first rows of ``y`` only)."""
+    n = len(y)
+    seen = min(n, batch * len(losses))
+    sizes = torch.tensor([min(batch, n - i) for i in range(0, seen, batch)], dtype=torch.float32, device=y.device)
+    return {
+        "loss/train": float((torch.stack(losses) * sizes).sum() / seen),
+        "accuracy/train": float((torch.cat(predictions) == y[:seen]).float().mean()),
+    }
+
+
+@torch.no_grad()
+def gradient_stats(
+    weights: list[torch.Tensor], norms: list[torch.Tensor], before: list[torch.Tensor] | None
+) -> tuple[dict[str, float], np.ndarray]:
+    """Per linear layer: the medians over the epoch's steps of the weight-gradient norm and RMS (``norms``: the
+    layers' norms, step after step; one host transfer; ``diagnostics.gradient_stats``), and the norm of the last
+    step's weight change (``before``: the weights before it; ``None`` when the epoch stopped early: NaN) over the
+    weight norm. Also returns each step's first-over-last hidden layer gradient RMS ratio."""
+    steps = torch.stack(norms).view(-1, len(weights)).cpu().numpy().astype(np.float64)
+    stats, ratios = diagnostics.gradient_stats(steps, [w.numel() for w in weights])
+    if before is None:
+        updates = [math.nan] * len(weights)
+    else:
+        changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
+        sizes = torch._foreach_norm([w.detach() for w in weights])
+        updates = (torch.stack(changes) / torch.stack(sizes).clamp_min(1e-12)).tolist()
+    stats.update({f"update_ratio/layer_{i}": r for i, r in enumerate(updates)})
+    return stats, ratios
+
+
+@torch.no_grad()
+def probabilities(network: nn.Sequential, X: np.ndarray) -> np.ndarray:
+    """Class probabilities of the network in eval mode, in float64 so that rows sum to 1."""
+    network.eval()
+    logits = network(torch.as_tensor(X, device=next(network.parameters()).device))
+    return torch.softmax(logits.double(), dim=1).cpu().numpy()
 
 
 @contextmanager
@@ -162,23 +211,107 @@ def captured_activations(network: nn.Sequential, enabled: bool = True) -> Iterat
             hook.remove()
 
 
+@contextmanager
+def captured_pregrads(network: nn.Sequential, enabled: bool = True) -> Iterator[list[list[torch.Tensor]]]:
+    """Collect, per hidden block, the gradient of the loss with respect to its pre-activations (the output of the
+    linear layer, or of batch norm, before the activation) from the backward passes run inside the block. Blocks
+    register their tensor hook only while this runs, so other steps pay nothing."""
+    blocks = [block for block in network if enabled and isinstance(block, Block)]
+    grads: list[list[torch.Tensor]] = [[] for _ in blocks]
+    for block, sink in zip(blocks, grads, strict=True):
+        block.pregrads = sink
+    try:
+        yield grads
+    finally:
+        for block in blocks:
+            block.pregrads = None
+
+
+@torch.no_grad()
+def pregrad_stats(grads: list[list[torch.Tensor]]) -> dict[str, float]:
+    """Per hidden layer: the per-element RMS of dL/dz, the back-propagated gradient Glorot and Bengio (2010)
+    follow through depth (``pregrad_rms/layer_<i>``)."""
+    values = [sink[0].square().mean().sqrt() for sink in grads if sink]
+    rms = torch.stack(values).tolist() if values else []
+    return {f"pregrad_rms/layer_{i}": r for i, r in enumerate(rms)}
+
+
 @torch.no_grad()
 def activation_stats(outputs: list[torch.Tensor], activation: str) -> dict[str, float]:
-    """Per hidden layer: mean and std of the activations, and the share of units that never fire on these rows
-    (ReLU family: output <= 0 on every row) or of outputs pinned at a bound (sigmoid, tanh)."""
+    """Per hidden layer: mean and std of the activations, and for ReLU the share of units that never fire on these
+    rows (output <= 0 on every row: no gradient passes them), for sigmoid and tanh the share of outputs pinned at a
+    bound. Leaky ReLU and GELU pass a gradient everywhere: neither share."""
+    name = "dead_frac" if activation == "relu" else "saturated_frac" if activation in SATURATION else None
     values = []  # per layer: mean, std, and the dead or saturated share; one host transfer at the end
     for out in outputs:
-        if activation in RELU_FAMILY:
-            share = out.amax(dim=0).le(0).float().mean()
-        else:
-            low, high = SATURATION[activation]
-            share = ((out < low) | (out > high)).float().mean()
         # population std from the first two moments: torch.std is several times slower on small CPU tensors
         mean = out.mean()
-        std = (out.square().mean() - mean.square()).clamp_min(0).sqrt()
-        values += [mean, std, share]
-    name = "dead_frac" if activation in RELU_FAMILY else "saturated_frac"
+        values += [mean, (out.square().mean() - mean.square()).clamp_min(0).sqrt()]
+        if name == "dead_frac":
+            values.append(out.amax(dim=0).le(0).float().mean())
+        elif name == "saturated_frac":
+            low, high = SATURATION[activation]
+            values.append(((out < low) | (out > high)).float().mean())
+    width = 2 if name is None else 3
     stats: dict[str, float] = {}
-    for i, (mean, std, share) in enumerate(torch.stack(values).view(-1, 3).tolist() if values else []):
-        stats.update({f"act_mean/layer_{i}": mean, f"act_std/layer_{i}": std, f"{name}/layer_{i}": share})
+    for i, row in enumerate(torch.stack(values).view(-1, width).tolist() if values else []):
+        stats.update({f"act_mean/layer_{i}": row[0], f"act_std/layer_{i}": row[1]})
+        if name is not None:
+            stats[f"{name}/layer_{i}"] = row[2]
     return stats
+
+
+class BestWeights:
+    """The epoch with the lowest monitored loss so far, and a copy of its weights when ``keep`` (early stopping)."""
+
+    def __init__(self, keep: bool):
+        self.keep, self.loss, self.epoch = keep, math.inf, 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def update(self, network: nn.Module, epoch: int, loss: float) -> None:
+        if loss < self.loss:
+            self.loss, self.epoch = loss, epoch
+            if self.keep:
+                self.state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+
+    def restore(self, network: nn.Module) -> int:
+        """Load the kept weights, if any, into ``network``; returns the best epoch (0: none was finite)."""
+        if self.state is not None:
+            network.load_state_dict(self.state)
+        return self.epoch
+
+
+class TargetClock:
+    """When validation accuracy first reaches ``target``: the epoch, optimizer steps, training examples seen and
+    seconds since ``start``. It evaluates each time the examples seen cross a multiple of ``interval`` (checked
+    after each step) and whenever the caller reports an end-of-epoch accuracy (``interval=None``: only then). A
+    step that is not due costs two integer operations and no host sync. Inactive without validation or target."""
+
+    def __init__(self, X_val, y_val, target: float | None, interval: int | None, start: float):
+        self.X_val, self.y_val, self.target, self.start = X_val, y_val, target, start
+        self.active = X_val is not None and target is not None
+        self.interval = interval if self.active else None
+        self.steps = self.examples = 0
+        self.due = interval or 0  # the next multiple of interval the examples seen have to reach
+        self.reached: tuple[int, int, int, float] | None = None
+
+    def step(self, network: nn.Sequential, rows: int, epoch: int) -> bool:
+        """Count one optimizer step on ``rows`` examples and evaluate when due; True once the target is reached."""
+        self.steps += 1
+        self.examples += rows
+        if self.interval is None or self.reached is not None or self.examples < self.due:
+            return self.reached is not None
+        self.due = (self.examples // self.interval + 1) * self.interval
+        accuracy = evaluate(network, self.X_val, self.y_val, "val")["accuracy/val"]
+        network.train()
+        return self.check(accuracy, epoch, time.perf_counter() - self.start)
+
+    def check(self, accuracy: float, epoch: int, seconds: float) -> bool:
+        """Record an evaluation's accuracy; True once the target is reached."""
+        if self.active and self.reached is None and accuracy >= self.target:
+            self.reached = (epoch, self.steps, self.examples, seconds)
+        return self.reached is not None
+
+    def result(self) -> tuple[float, float, float, float]:
+        """Epoch, steps, examples and seconds at the target; NaN when it was never reached."""
+        return tuple(float(v) for v in self.reached) if self.reached else (math.nan,) * 4

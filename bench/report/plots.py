@@ -148,7 +148,7 @@ def loss_curves(histories: Mapping[str, pd.DataFrame]) -> str | None:
 
 
 def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
-    """log10 of each layer's mean gradient norm per epoch: a dark band at the bottom (first layers) is a
+    """log10 of each layer's median gradient norm per epoch: a dark band at the bottom (first layers) is a
     vanishing gradient."""
     shown = [(label, h) for label, h in histories.items() if any(c.startswith("grad_norm/") for c in h)][:MAX_PANELS]
     if not shown:
@@ -172,7 +172,7 @@ def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
 
 
 def ratio_by_depth(ok: pd.DataFrame) -> str | None:
-    """First/last gradient-norm ratio against depth, one line per activation (and remedy), when a sweep
+    """First/last hidden layer gradient ratio against depth, one line per activation (and remedy), when a sweep
     varies depth; the mean over everything else (init, seeds, datasets)."""
     needed = {"grad_ratio_first_last", "params.model.hidden_layer_sizes", "params.model.activation"}
     if not needed <= set(ok.columns):
@@ -196,7 +196,7 @@ def ratio_by_depth(ok: pd.DataFrame) -> str | None:
     ax.set(
         yscale="log",
         xlabel="hidden layers",
-        ylabel="first / last layer gradient norm (log scale)",
+        ylabel="first / last hidden layer gradient RMS (log scale)",
         title="Gradient flow against depth (far below 1: vanishing gradients)",
     )
     ax.set_xticks(sorted(runs["depth"].unique()))

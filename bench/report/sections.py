@@ -173,7 +173,7 @@ def gradient_section(s: Mapping[str, pd.DataFrame]) -> Section:
     section.tables.append(display_table(grads, columns, "Means over seeds"))
     low = int(grads["grad_ratio_first_last"].lt(VANISHING_RATIO).sum())
     section.notes.append(
-        f"Ratios far below 1 (e.g. under {VANISHING_RATIO}) mean the first layer learns much more slowly "
+        f"Ratios far below 1 (e.g. under {VANISHING_RATIO}) mean the first hidden layer learns much more slowly "
         f"than the last (vanishing gradients); {low} of {len(grads)} configuration/dataset rows "
         f"are below {VANISHING_RATIO}."
     )
