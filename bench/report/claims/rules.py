@@ -108,7 +108,7 @@ CLAIMS: tuple[Claim, ...] = (
         "MLPs handle large and high-dimensional data",
         "MLPs handle large and high-dimensional data well compared to the other three.",
         "test accuracy and fit time as n and d grow: letter and mnist5k subsamples (1,000 to 10,000 rows), generated "
-        "sets of 2,000 and 10,000 rows x 50 and 500 features, and 100,000 x 50 (the SVM's fit capped at 300 s: a "
+        "sets of 2,000 and 10,000 rows x 50 and 500 features, and 100,000 x 50 (the fit capped at 120 s: a "
         "fit past the cap is a result, timeout, with the cap as its cost).",
         f"Large settings: the largest subsample of each real set and every generated set with >= {SCALE_ROWS:,} rows "
         f"or {SCALE_FEATURES} features. Supported: the MLP is within {points(SCALE_TIE)} of the best family that "
