@@ -4,6 +4,7 @@ import signal
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 
 from bench import job, tracking
@@ -172,3 +173,23 @@ def test_ctrl_c_that_a_library_turns_into_another_error_still_stops_the_sweep(ma
     _, [run] = runs(cfg)
     assert run.info.status == "KILLED" and "bench.error" not in run.data.tags
     assert signal.getsignal(signal.SIGINT) is handler  # the job's handler is gone with the job
+
+
+@pytest.mark.parametrize("settings", [(), ("protocol=cv", "protocol.folds=3")])
+def test_a_validation_part_is_held_out_of_the_training_part(make_cfg, settings):
+    plain = job.prepare(make_cfg("dataset=wine", "model=decision_tree", *settings), fold=0 if settings else None)
+    cfg = make_cfg("dataset=wine", "model=decision_tree", *settings, "+protocol.validation_fraction=0.2")
+    held = job.prepare(cfg, fold=0 if settings else None)
+    assert len(held.X_train) + len(held.X_val) == len(plain.X_train) and len(held.X_val) == round(
+        0.2 * len(plain.X_train)
+    )
+    assert np.array_equal(np.asarray(held.X_test), np.asarray(plain.X_test))  # the test part as before
+    scores = job.fit_and_score(held).metrics
+    assert {"val_accuracy", "val_balanced_accuracy"} <= set(scores)
+    assert scores["train_accuracy"] == 1.0  # an unpruned tree on its own fit part
+    assert "val_accuracy" not in job.fit_and_score(plain).metrics  # no option, no new metrics
+    job.run(cfg)
+    found = runs(cfg)[1]
+    assert len(found) == (3 if settings else 1)
+    for run in found:
+        assert run.data.params["protocol.validation_fraction"] == "0.2" and "val_accuracy" in run.data.metrics
