@@ -57,7 +57,8 @@ def describe(table: pd.DataFrame) -> str:
         if known.empty:
             described.append((len(rows), describe_one(str(protocol), rows.iloc[0])))
             continue
-        for _, group in known.astype({c: str for c in columns}).groupby(columns, sort=True):
+        # dropna=False: a setting some runs lack (the validation share) is a group of its own, not a lost one
+        for _, group in known.astype({c: str for c in columns}).groupby(columns, sort=True, dropna=False):
             described.append((len(group), describe_one(str(protocol), group.iloc[0])))
     if len(described) == 1:
         return described[0][1]
