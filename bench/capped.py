@@ -10,7 +10,6 @@ running can deadlock. A spawned child imports only this module and what the pick
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 import traceback
 from typing import Any
 
@@ -34,9 +33,10 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
     child's message when the fit fails there."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    payload = pickle.dumps((model, X, y), protocol=pickle.HIGHEST_PROTOCOL)
-    # not a daemon: a daemonic process may not start processes of its own (joblib's workers)
-    child = context.Process(target=_fit_in_child, args=(payload, sender), name="bench-capped-fit")
+    # multiprocessing carries the pipeline and data to the child and the fitted pipeline back (pickled between this
+    # process and its own child, never read from a file); not a daemon: a daemonic process may not start processes
+    # of its own (joblib's workers)
+    child = context.Process(target=_fit_in_child, args=(model, X, y, sender), name="bench-capped-fit")
     child.start()
     sender.close()  # the child holds the only sending end, so its death reads as the end of the pipe
     try:
@@ -53,7 +53,7 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
     if outcome == "error":
         raise RuntimeError(found[0])
     fitted, fit_time, peak_mb = found
-    return pickle.loads(fitted), fit_time, peak_mb
+    return fitted, fit_time, peak_mb
 
 
 def _stop(child: Any) -> None:
@@ -67,16 +67,15 @@ def _stop(child: Any) -> None:
     child.close()
 
 
-def _fit_in_child(payload: bytes, sender: Any) -> None:
-    """The child's whole life: fit, then send back the fitted pipeline (pickled here, so that a model that cannot be
-    pickled is the child's error) or the error's one line."""
+def _fit_in_child(model: Any, X: Any, y: Any, sender: Any) -> None:
+    """The child's whole life: fit, then send back the fitted pipeline or the error's one line (with the child's
+    traceback below it). ``send`` pickles the whole message before writing any of it, so a model that cannot be
+    pickled is the child's error, not half a message."""
     try:
-        model, X, y = pickle.loads(payload)
         if isinstance(model[-1], metrics.Diagnosed):
             model[-1].preload()  # a one-off import (torch) is not the model's fit time, as in the job's own process
         fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(X, y))
-        message: tuple = ("ok", pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), fit_time, peak_mb)
+        sender.send(("ok", model, fit_time, peak_mb))
     except Exception as exc:
-        message = ("error", f"in the capped fit's process: {one_line(exc)}\n{traceback.format_exc()[-2000:]}")
-    sender.send(message)
+        sender.send(("error", f"in the capped fit's process: {one_line(exc)}\n{traceback.format_exc()[-2000:]}"))
     sender.close()
