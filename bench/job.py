@@ -19,8 +19,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
+from bench import capped, metrics, protocol, tracking, tuning
 from bench import data as datasets
-from bench import metrics, protocol, tracking, tuning
 from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
@@ -67,7 +67,8 @@ def check(cfg: DictConfig) -> None:
         source = build_source(cfg.dataset)
         estimator = build_model(cfg.model, source.scaler)[-1]
         if cfg.protocol.name == "tuned":
-            tuning.check_space(tuning.load_space(cfg.model.name), estimator, cfg.model.name)
+            space = space_name(cfg)
+            tuning.check_space(tuning.load_space(space, named=space != cfg.model.name), estimator, space)
         # scikit-learn checks constructor arguments when fitting; the check alone has no public name
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
@@ -87,9 +88,16 @@ def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
             raise ConfigError(one_line(exc)) from exc
 
 
+def space_name(cfg: DictConfig) -> str:
+    """The search space of a tuned job: ``protocol.search_space`` where set, else the model's own."""
+    return cfg.protocol.get("search_space") or cfg.model.name
+
+
 @dataclass
 class Prepared:
-    """A job ready to fit: its config, its data split, and the unfitted pipeline."""
+    """A job ready to fit: its config, its data split, and the unfitted pipeline. ``X_train`` is what the model is
+    fitted on: the whole training part, or its fit part when ``protocol.validation_fraction`` holds out
+    ``X_val``."""
 
     cfg: DictConfig
     data: datasets.Dataset
@@ -99,6 +107,8 @@ class Prepared:
     y_test: np.ndarray
     model: Pipeline
     fold: int | None = None  # None: the holdout split
+    X_val: Any = None
+    y_val: np.ndarray | None = None
 
 
 @dataclass
@@ -107,13 +117,16 @@ class Result:
     (where it has one) and the learning curve (where the job asks for one)."""
 
     metrics: dict[str, float]
-    test_pred: np.ndarray
+    test_pred: np.ndarray | None  # None: the fit timed out
     summary: metrics.TrainingSummary | None = None
     learning_curve: list[dict[str, float]] = field(default_factory=list)
     tuning: tuning.Tuning | None = None
+    timed_out: bool = False  # the fit ran past protocol.fit_timeout_s: no model, no scores, the cap as its cost
 
     @property
     def tags(self) -> dict[str, str]:
+        if self.timed_out:
+            return {"bench.outcome": "timeout"}
         return dict(self.summary.tags) if self.summary else {"bench.outcome": "ok"}
 
 
@@ -122,10 +135,13 @@ def prepare(cfg: DictConfig, fold: int | None = None, data: datasets.Dataset | N
     check(cfg)
     data = data if data is not None else build_source(cfg.dataset).load()
     X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
+    X_val = y_val = None
+    if (share := protocol.validation_share(cfg.protocol)) is not None:
+        X_train, X_val, y_train, y_val = protocol.validation_split(X_train, y_train, share, cfg.seed, fold)
     model = build_model(cfg.model, data)
     if isinstance(model[-1], metrics.Diagnosed):
         model[-1].preload()  # a one-off import (torch) is not the model's fit time
-    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold)
+    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val)
 
 
 def fit_and_score(job: Prepared, study: Any = None) -> Result:
@@ -135,10 +151,20 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
     if job.cfg.protocol.name == "tuned":
         study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
-        tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(job.cfg.model.name), study)
+        space = space_name(job.cfg)
+        tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
         model.set_params(**{f"model__{name}": value for name, value in tuned.best.items()})
-    fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
+    if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
+        fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
+    else:
+        try:
+            model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
+        except capped.FitTimeout:
+            return Result({"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}, None, None, [], tuned, True)
+        job.model = model  # the child's fitted copy: what the run's artifacts describe
     scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
+    if job.X_val is not None:
+        scores.update(metrics.validation_scores(model, job.X_val, job.y_val))
     scores.update(
         fit_time_s=fit_time,
         peak_memory_mb=peak_mb,
@@ -171,16 +197,14 @@ def artifacts(job: dict[str, Any], prepared: Prepared, result: Result) -> dict[s
     import pandas as pd
     from sklearn.metrics import confusion_matrix
 
-    labels = prepared.model.classes_
     # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
     shown = {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
-    matrix = confusion_matrix(prepared.y_test, result.test_pred, labels=labels)
-    files = {
-        "config.yaml": OmegaConf.to_yaml(shown),
-        "confusion_matrix.csv": pd.DataFrame(matrix, index=labels, columns=labels).to_csv(
-            index_label="true\\predicted"
-        ),
-    }
+    files = {"config.yaml": OmegaConf.to_yaml(shown)}
+    if not result.timed_out:  # a fit killed at its cap left no model to predict with
+        labels = prepared.model.classes_
+        matrix = confusion_matrix(prepared.y_test, result.test_pred, labels=labels)
+        table = pd.DataFrame(matrix, index=labels, columns=labels)
+        files["confusion_matrix.csv"] = table.to_csv(index_label="true\\predicted")
     if result.summary is not None:
         files["history.csv"] = pd.DataFrame(result.summary.history).to_csv(index=False)
     if result.tuning is not None:
@@ -199,7 +223,7 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
         store.log(run_id, curves=result.tuning.curves, step="trial")
     store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
     store.log_texts(run_id, artifacts(job, prepared, result))
-    if prepared.cfg.tracking.log_model:
+    if prepared.cfg.tracking.log_model and not result.timed_out:
         log_model(store, run_id, prepared.model, prepared.X_test[:5])
 
 
@@ -259,6 +283,9 @@ def run_fold(
     finally:
         interrupts.restore()
     tags, scores = result.tags, result.metrics
+    if result.timed_out:
+        job_line(cfg, fold, f"TIMEOUT after {scores['fit_time_s']:g} s", started)
+        return scores
     diverged = f"  DIVERGED at epoch {tags['bench.diverged_epoch']}" if tags["bench.outcome"] == "diverged" else ""
     job_line(cfg, fold, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
     return scores

@@ -86,6 +86,16 @@ def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], n
     return result, test_pred
 
 
+def validation_scores(model, X_val, y_val) -> dict[str, float]:
+    """Accuracy and balanced accuracy on the validation part held out of the training part
+    (``protocol.validation_fraction``): where a value is to be chosen, never on test."""
+    pred = model.predict(X_val)
+    return {
+        "val_accuracy": skm.accuracy_score(y_val, pred),
+        "val_balanced_accuracy": skm.balanced_accuracy_score(y_val, pred),
+    }
+
+
 def learning_curve(model, X_train, y_train, X_test, y_test, fractions, seed: int) -> list[dict[str, float]]:
     """Train and test accuracy of ``model`` refitted on stratified shares of the training split, one record per
     share with ``percent`` as its step; a share of 1 reuses the fitted ``model``."""

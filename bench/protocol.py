@@ -3,6 +3,11 @@
 ``holdout``: one stratified split per seed. ``cv``: repeated stratified k-fold, one run per fold, the same folds for
 every model (the seed fixes them). ``tuned``: the folds of ``cv``, each model's hyperparameters chosen inside each
 training fold (``bench.tuning``).
+
+Options beside a protocol's own keys, read with a default so that configs without them keep their run keys:
+``validation_fraction`` under holdout and cv (a validation part inside the training part, on which any value a
+study picks is picked), ``fit_timeout_s`` (a cap on the job's fit, ``bench.capped``) and ``search_space`` under
+tuned (a file of ``conf/search_space/`` other than the model's own).
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ def check(protocol: Mapping[str, Any]) -> None:
     name = protocol.get("name")
     if name not in PROTOCOLS:
         raise ValueError(f"unknown protocol {name!r}; choose from: {', '.join(PROTOCOLS)}")
+    timeout = protocol.get("fit_timeout_s")
+    if timeout is not None and not _positive(timeout):
+        raise ValueError(f"protocol.fit_timeout_s must be a positive number of seconds or null; got {timeout!r}")
+    space = protocol.get("search_space")
+    if space is not None and (name != "tuned" or not isinstance(space, str) or not space):
+        raise ValueError(
+            f"protocol.search_space must name a file of conf/search_space/ under protocol=tuned; got {space!r}"
+        )
+    if name != "tuned" and (share := protocol.get("validation_fraction")) is not None:
+        _share(share)
     if name == "holdout":
         return
     _count(protocol, "folds", 2)
@@ -31,11 +46,18 @@ def check(protocol: Mapping[str, Any]) -> None:
     if name == "tuned":
         _count(protocol, "n_trials", 0)
         timeout = protocol.get("trial_timeout_s")
-        if timeout is not None and (not isinstance(timeout, Real) or isinstance(timeout, bool) or timeout <= 0):
+        if timeout is not None and not _positive(timeout):
             raise ValueError(f"protocol.trial_timeout_s must be a positive number of seconds or null; got {timeout!r}")
-        share = protocol.get("validation_fraction")
-        if not isinstance(share, Real) or isinstance(share, bool) or not 0 < share < 1:
-            raise ValueError(f"protocol.validation_fraction must be a number in (0, 1); got {share!r}")
+        _share(protocol.get("validation_fraction"))
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and value > 0
+
+
+def _share(share: Any) -> None:
+    if not isinstance(share, Real) or isinstance(share, bool) or not 0 < share < 1:
+        raise ValueError(f"protocol.validation_fraction must be a number in (0, 1); got {share!r}")
 
 
 def _count(protocol: Mapping[str, Any], key: str, least: int) -> None:
@@ -64,3 +86,17 @@ def split(data: Dataset, protocol: Mapping[str, Any], fold: int | None, test_siz
     train, test = next(s for i, s in enumerate(splitter.split(np.zeros(len(y)), y)) if i == fold)
     X = data.X.iloc if hasattr(data.X, "iloc") else data.X
     return X[train], X[test], y[train], y[test]
+
+
+def validation_share(protocol: Mapping[str, Any]) -> float | None:
+    """The share of the training part held out for validation under holdout and cv (None: none); ``tuned`` keeps
+    its own inner split for its trials."""
+    return None if protocol.get("name") == "tuned" else protocol.get("validation_fraction")
+
+
+def validation_split(X_train: Any, y_train: np.ndarray, share: float, seed: int, fold: int | None) -> tuple:
+    """``X_fit, X_val, y_fit, y_val``: a stratified share of the training part held out for validation, the same
+    for every model of a seed and fold, so that a value chosen on it is chosen on the same rows for all."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(X_train, y_train, test_size=share, random_state=1000 * seed + (fold or 0), stratify=y_train)

@@ -81,7 +81,9 @@ class SweepCallback(Callback):
         failed = [r for r in runs if r.info.status != "FINISHED"]
         self.store.end_run(self.parent, "FAILED" if failed else "FINISHED")
         os.environ.pop(PARENT_ENV, None)
-        print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed")
+        timed_out = sum(r.data.tags.get("bench.outcome") == "timeout" for r in runs)  # finished, at their cap
+        late = f", {timed_out} timed out" if timed_out else ""
+        print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed{late}")
         for run in failed:
             print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
         unwritten = False

@@ -26,10 +26,14 @@ SPACES = CONFIG_DIR / "search_space"
 LAYERS = "hidden_layer_sizes"  # the one composite range: depth hidden layers of one width
 
 
-def load_space(model: str) -> dict[str, dict[str, Any]]:
+def load_space(model: str, named: bool = False) -> dict[str, dict[str, Any]]:
+    """``conf/search_space/<model>.yaml``; ``named``: the name came from ``protocol.search_space``, not the model."""
     path = SPACES / f"{model}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in SPACES.glob("*.yaml"))
+        if named:
+            where = f"conf/search_space/{model}.yaml"
+            raise ValueError(f"unknown protocol.search_space={model!r} ({where}); choose from: {', '.join(known)}")
         raise ValueError(
             f"no search space for model {model!r} (conf/search_space/{model}.yaml); models with one: {', '.join(known)}"
         )

@@ -1,9 +1,12 @@
 """``run(cfg)`` on the real configs made small, into a real SQLite store."""
 
+import re
 import signal
+import time
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pytest
 
 from bench import job, tracking
@@ -172,3 +175,82 @@ def test_ctrl_c_that_a_library_turns_into_another_error_still_stops_the_sweep(ma
     _, [run] = runs(cfg)
     assert run.info.status == "KILLED" and "bench.error" not in run.data.tags
     assert signal.getsignal(signal.SIGINT) is handler  # the job's handler is gone with the job
+
+
+@pytest.mark.parametrize("settings", [(), ("protocol=cv", "protocol.folds=3")])
+def test_a_validation_part_is_held_out_of_the_training_part(make_cfg, settings):
+    plain = job.prepare(make_cfg("dataset=wine", "model=decision_tree", *settings), fold=0 if settings else None)
+    cfg = make_cfg("dataset=wine", "model=decision_tree", *settings, "+protocol.validation_fraction=0.2")
+    held = job.prepare(cfg, fold=0 if settings else None)
+    assert len(held.X_train) + len(held.X_val) == len(plain.X_train) and len(held.X_val) == round(
+        0.2 * len(plain.X_train)
+    )
+    assert np.array_equal(np.asarray(held.X_test), np.asarray(plain.X_test))  # the test part as before
+    scores = job.fit_and_score(held).metrics
+    assert {"val_accuracy", "val_balanced_accuracy"} <= set(scores)
+    assert scores["train_accuracy"] == 1.0  # an unpruned tree on its own fit part
+    assert "val_accuracy" not in job.fit_and_score(plain).metrics  # no option, no new metrics
+    job.run(cfg)
+    found = runs(cfg)[1]
+    assert len(found) == (3 if settings else 1)
+    for run in found:
+        assert run.data.params["protocol.validation_fraction"] == "0.2" and "val_accuracy" in run.data.metrics
+
+
+def sleepy(make_cfg, *overrides: str, **settings):
+    """A job whose model sleeps in ``fit`` (tests/helpers_slow.py), as a test-only model config."""
+    from omegaconf import OmegaConf, open_dict
+
+    cfg = make_cfg("dataset=iris", *overrides)
+    with open_dict(cfg):
+        model = {"_target_": "helpers_slow.Sleepy", "name": "sleepy", "family": "test", **settings}
+        cfg.model = OmegaConf.create(model)
+    return cfg
+
+
+def test_a_fit_over_its_cap_is_killed_and_recorded_as_a_timeout(make_cfg, capsys, tmp_path):
+    from bench.cli.export_cmd import export_table
+    from bench.report import table
+    from bench.report.render import write_reports
+
+    cfg = sleepy(make_cfg, "+protocol.fit_timeout_s=1.5", seconds=60)
+    started = time.perf_counter()
+    assert job.run(cfg) == {"fit_time_s": 1.5}
+    assert time.perf_counter() - started < 30  # killed at its cap, not waited for
+    assert "TIMEOUT after 1.5 s" in capsys.readouterr().out
+    store, [run] = runs(cfg)
+    assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "timeout"
+    assert run.data.metrics == {"fit_time_s": 1.5}  # the cap as its cost, no accuracy
+    assert {a.path for a in store.client.list_artifacts(run.info.run_id)} == {"config.yaml"}
+    tidy = table.load_runs(cfg.tracking.uri, cfg.tracking.experiment)
+    assert tidy["outcome"].tolist() == ["timeout"]
+    assert export_table(tidy)["outcome"].tolist() == ["timeout"]  # python -m bench export keeps it
+    job.run(make_cfg("dataset=iris", "model=knn"))  # beside a scored run, the report ranks that one alone
+    tidy = table.load_runs(cfg.tracking.uri, cfg.tracking.experiment)
+    _, md = write_reports(tidy, tmp_path / "out", "report", {"experiment": "bench"})
+    text = md.read_text()
+    assert re.search(r"\| Timed out +\| +1 \|", text) and "1 run(s) timed out" in text and "sleepy on iris" in text
+
+
+def test_a_fit_that_fails_under_its_cap_is_an_error(make_cfg, capsys):
+    job.run(sleepy(make_cfg, "+protocol.fit_timeout_s=60", fail=True))
+    [run] = runs(make_cfg())[1]
+    assert run.info.status == "FAILED" and run.data.tags["bench.outcome"] == "error"
+    assert "Sleepy was told to fail" in run.data.tags["bench.error"] and "\n" not in run.data.tags["bench.error"]
+    assert "FAILED: in the capped fit's process: Sleepy was told to fail" in capsys.readouterr().out
+
+
+def test_a_fit_under_its_cap_scores_as_without_it(make_cfg):
+    plain_job = job.prepare(make_cfg("dataset=wine", "model=decision_tree"))
+    plain = job.fit_and_score(plain_job).metrics
+    capped = make_cfg("dataset=wine", "model=decision_tree", "+protocol.fit_timeout_s=120", "tracking.log_model=true")
+    result = job.run(capped)
+    for key in ("train_accuracy", "test_accuracy", "test_balanced_accuracy", "test_f1_macro"):
+        assert result[key] == plain[key]
+    # the same tree, though a pickle of a copy unpickled from the child may not match byte for byte
+    assert result["model_size_bytes"] == pytest.approx(plain["model_size_bytes"], rel=0.1)
+    store, [run] = runs(capped)
+    assert run.data.tags["bench.outcome"] == "ok" and result["fit_time_s"] > 0
+    assert {a.path for a in store.client.list_artifacts(run.info.run_id)} == {"config.yaml", "confusion_matrix.csv"}
+    mlflow.set_tracking_uri(store.uri)  # the fitted copy from the child is the model logged
+    assert mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model").predict(plain_job.X_test).shape == (45,)

@@ -23,6 +23,17 @@ def dataset(n: int = 120) -> data.Dataset:
         ({"name": "tuned", "folds": 5, "repeats": 1, "n_trials": -1, "validation_fraction": 0.2}, "n_trials"),
         ({"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 1.0}, "(0, 1)"),
         ({"name": "loo"}, "unknown protocol 'loo'; choose from: holdout, cv, tuned"),
+        (
+            {"name": "holdout", "validation_fraction": 0},
+            "protocol.validation_fraction must be a number in (0, 1); got 0",
+        ),
+        ({**CV, "validation_fraction": "0.2"}, "protocol.validation_fraction must be a number in (0, 1); got '0.2'"),
+        ({"name": "holdout", "fit_timeout_s": 0}, "protocol.fit_timeout_s must be a positive number of seconds"),
+        (
+            {**CV, "fit_timeout_s": True},
+            "protocol.fit_timeout_s must be a positive number of seconds or null; got True",
+        ),
+        ({"name": "holdout", "search_space": "svm"}, "protocol.search_space must name a file of conf/search_space/"),
     ],
 )
 def test_bad_settings_name_the_value(settings, message):
@@ -54,6 +65,20 @@ def test_cross_validation_folds_partition_the_rows_each_repeat_and_depend_on_the
     again = protocol.split(moons, CV, 5, 0.25, 7)[1]
     np.testing.assert_array_equal(again, protocol.split(moons, CV, 5, 0.25, 7)[1])
     assert not np.array_equal(again, protocol.split(moons, CV, 5, 0.25, 8)[1])
+
+
+def test_the_validation_part_is_a_seeded_stratified_share_of_the_training_part():
+    X_train, _, y_train, _ = protocol.split(dataset(200), CV, 1, 0.25, 3)
+    X_fit, X_val, y_fit, y_val = protocol.validation_split(X_train, y_train, 0.2, 3, 1)
+    assert len(X_val) == round(0.2 * len(X_train)) and len(X_fit) + len(X_val) == len(X_train)
+    assert abs(y_val.mean() - y_train.mean()) < 0.05  # stratified
+    rows = {tuple(x) for x in X_train}
+    assert {tuple(x) for x in X_val} <= rows and not {tuple(x) for x in X_val} & {tuple(x) for x in X_fit}
+    np.testing.assert_array_equal(X_val, protocol.validation_split(X_train, y_train, 0.2, 3, 1)[1])
+    assert not np.array_equal(X_val, protocol.validation_split(X_train, y_train, 0.2, 3, 2)[1])  # fold's own
+    assert protocol.validation_share({"name": "holdout"}) is None
+    assert protocol.validation_share({**CV, "validation_fraction": 0.2}) == 0.2
+    assert protocol.validation_share({"name": "tuned", "validation_fraction": 0.2}) is None  # its trials' own split
 
 
 def test_a_class_smaller_than_the_folds_is_one_line():

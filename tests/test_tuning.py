@@ -104,9 +104,40 @@ def test_a_bad_search_space_names_the_file_and_the_range(space, message):
     assert str(caught.value).startswith("conf/search_space/svm.yaml: ")
 
 
+NAMED_SPACES = {"decision_tree_pruning": "decision_tree"}  # spaces chosen by protocol.search_space, and their model
+
+
 def test_every_shipped_search_space_fits_its_model(make_cfg):
     for path in sorted(tuning.SPACES.glob("*.yaml")):
-        job.check(make_cfg(f"model={path.stem}", *TUNED))
+        if path.stem in NAMED_SPACES:
+            job.check(make_cfg(f"model={NAMED_SPACES[path.stem]}", *TUNED, f"+protocol.search_space={path.stem}"))
+        else:
+            job.check(make_cfg(f"model={path.stem}", *TUNED))
+
+
+def test_a_named_search_space_is_the_one_tuned(make_cfg):
+    cfg = make_cfg("dataset=moons", "model=decision_tree", *TUNED, "+protocol.search_space=decision_tree_pruning")
+    tuned = job.fit_and_score(job.prepare(cfg, fold=0)).tuning
+    assert set(tuned.best) == {"max_depth", "ccp_alpha"}
+    drawn = tuned.trials["params"].iloc[1:]
+    assert all(set(p) == {"max_depth", "ccp_alpha"} for p in drawn)
+    assert all(1 <= p["max_depth"] <= 30 and 1e-5 <= p["ccp_alpha"] <= 0.05 for p in drawn)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("protocol=tuned", "+protocol.search_space=trees"), "unknown protocol.search_space='trees' "),
+        (("protocol=cv", "+protocol.search_space=decision_tree_pruning"), "under protocol=tuned; got"),
+        (("protocol=tuned", "+protocol.search_space=svm"), "conf/search_space/svm.yaml: unknown parameter 'C'"),
+    ],
+)
+def test_a_bad_named_search_space_is_one_line(make_cfg, extra, message):
+    with pytest.raises(job.ConfigError, match=message.replace("(", r"\(")) as caught:
+        job.check(make_cfg("model=decision_tree", *extra))
+    assert "\n" not in str(caught.value)
+    if "trees" in extra[1]:
+        assert "decision_tree_pruning" in str(caught.value)  # the files to choose from
 
 
 def test_a_model_without_a_search_space_cannot_be_tuned(make_cfg):

@@ -8,10 +8,11 @@ import pandas as pd
 from bench.report.format import integer, number
 
 CV = ["params.protocol.folds", "params.protocol.repeats"]
+SHARE = "params.protocol.validation_fraction"  # tuned: its trials' inner split; holdout and cv: a validation part
 SETTINGS = {  # the params that say what each protocol did; the others do not change its results' meaning
-    "holdout": ["params.test_size"],
-    "cv": CV,
-    "tuned": [*CV, "params.protocol.n_trials", "params.protocol.validation_fraction"],
+    "holdout": ["params.test_size", SHARE],
+    "cv": [*CV, SHARE],
+    "tuned": [*CV, "params.protocol.n_trials", SHARE],
 }
 
 
@@ -29,7 +30,7 @@ def describe_one(protocol: str, row: pd.Series) -> str:
     """``tuned (3-fold stratified CV, default + 10 trials per model, ...)`` from one run's ``params.*``; the bare name
     where the runs predate the params."""
     folds, repeats = _value(row, "params.protocol.folds"), _value(row, "params.protocol.repeats")
-    trials, share = _value(row, "params.protocol.n_trials"), _value(row, "params.protocol.validation_fraction")
+    trials, share = _value(row, "params.protocol.n_trials"), _value(row, SHARE)
     parts = []
     if protocol == "holdout":
         test = _value(row, "params.test_size")
@@ -41,6 +42,8 @@ def describe_one(protocol: str, row: pd.Series) -> str:
         parts.append(f"default + {integer(trials)} trials per model")
     if protocol == "tuned" and share is not None:
         parts.append(f"{number(share)} of each training fold for validation")
+    elif share is not None:  # the runs' val_accuracy: a value is chosen there, the test part stays untouched
+        parts.append(f"{number(share)} of the training part held out for validation")
     return protocol + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -54,7 +57,8 @@ def describe(table: pd.DataFrame) -> str:
         if known.empty:
             described.append((len(rows), describe_one(str(protocol), rows.iloc[0])))
             continue
-        for _, group in known.astype({c: str for c in columns}).groupby(columns, sort=True):
+        # dropna=False: a setting some runs lack (the validation share) is a group of its own, not a lost one
+        for _, group in known.astype({c: str for c in columns}).groupby(columns, sort=True, dropna=False):
             described.append((len(group), describe_one(str(protocol), group.iloc[0])))
     if len(described) == 1:
         return described[0][1]

@@ -27,7 +27,7 @@ from bench.report.sections import (
     statistics_section,
     summary_section,
 )
-from bench.report.summaries import build_sections, prepare
+from bench.report.summaries import build_sections, prepare, scored
 from bench.report.tuning import tuning_section
 
 TEMPLATES = jinja2.Environment(
@@ -66,7 +66,7 @@ def report_sections(
             return [summary, *claims, failures]
         summaries = build_sections(table)
     prepared = prepare(table)
-    ok = prepared[~prepared["failed"]]
+    ok = scored(prepared)
     order = list(summaries["model_rank"]["model"])
     leaderboard = leaderboard_section(summaries, over=spread(ok), count=count_header(ok))
     cost, overfit = cost_section(summaries), overfit_section(summaries)

@@ -101,6 +101,12 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame], *, over: str = "over seed
         )
     if n := int(lb["diverged"].sum()):
         section.notes.append(f"{n} diverged run(s) are included in these results (cells marked †).")
+    if n := len(s.get("timed_out", ())):
+        cells = ", ".join(sorted({f"{r.model} on {r.dataset}" for r in s["timed_out"].itertuples()}))
+        section.notes.append(
+            f"{n} run(s) timed out (fit over protocol.fit_timeout_s) and have no accuracy: {cells}; "
+            "they are counted in the run summary, not in these results."
+        )
     return section
 
 

@@ -16,7 +16,7 @@ MLP_PARAMS = {"params.model.activation": "Activation", "params.model.hidden_laye
 
 
 def prepare(table: pd.DataFrame) -> pd.DataFrame:
-    """Copy with every expected column present, metrics numeric, and `failed` / `diverged` flags."""
+    """Copy with every expected column present, metrics numeric, and `failed` / `diverged` / `timed_out` flags."""
     t = table.copy()
     for col in TEXT_COLUMNS:
         if col not in t:
@@ -26,7 +26,14 @@ def prepare(table: pd.DataFrame) -> pd.DataFrame:
     t["overfit_gap"] = t["overfit_gap"].fillna(t["train_accuracy"] - t["test_accuracy"])
     t["failed"] = ~t["status"].eq("FINISHED") | t["outcome"].eq("error")
     t["diverged"] = ~t["failed"] & t["outcome"].eq("diverged")
+    # a fit killed at protocol.fit_timeout_s: a result (its cost is the cap) without any accuracy to rank
+    t["timed_out"] = ~t["failed"] & t["outcome"].eq("timeout")
     return t
+
+
+def scored(t: pd.DataFrame) -> pd.DataFrame:
+    """The prepared table's runs with scores: neither failed nor timed out."""
+    return t[~t["failed"] & ~t["timed_out"]]
 
 
 def _order_by(frame: pd.DataFrame, order: list[str], first: list[str] | None = None) -> pd.DataFrame:
@@ -96,7 +103,7 @@ def _cost(ok: pd.DataFrame) -> pd.DataFrame:
 
 
 def _counts(t: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    counts = pd.DataFrame(
         {
             "item": ["Runs", "Datasets", "Models", "Seeds", "Finished", "Failed", "Diverged"],
             "value": [
@@ -110,6 +117,9 @@ def _counts(t: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
+    if n := int(t["timed_out"].sum()):  # only where there are some: sweeps without a cap read as before
+        counts = pd.concat([counts, pd.DataFrame({"item": ["Timed out"], "value": [n]})], ignore_index=True)
+    return counts
 
 
 def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -120,7 +130,8 @@ def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     table
         One row per MLflow run (see the module's callers for the column contract). Missing metric
         columns are treated as all-NaN. Runs with ``status != "FINISHED"`` or ``outcome == "error"``
-        are failures and only appear in ``"failures"``; diverged runs are kept as results.
+        are failures and only appear in ``"failures"``; diverged runs are kept as results; timed-out runs
+        (``outcome == "timeout"``) are counted in ``"summary"`` and ``"timed_out"`` and left out of the rest.
 
     Returns
     -------
@@ -130,11 +141,12 @@ def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ``model_rank`` (model, mean_rank, datasets; best first); ``cost`` (per model medians);
         ``cost_by_dataset`` (dataset x model mean fit time); ``overfit`` (dataset x model mean
         train/test accuracy and gap); ``overfit_by_model`` (mean gap, largest first); ``gradients``
-        (per MLP configuration x dataset); ``failures`` (one row per failed run).
+        (per MLP configuration x dataset); ``failures`` (one row per failed run); ``timed_out`` (one row per
+        timed-out run).
         Tables with models are ordered by ``model_rank``.
     """
     t = prepare(table)
-    ok = t[~t["failed"]]
+    ok = scored(t)
     leaderboard, ranks = _leaderboard(ok)
     order = list(ranks["model"])
     by_cell = ok.groupby(KEYS)
@@ -143,6 +155,7 @@ def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     overfit_by_model = ok.groupby("model").agg(overfit_gap=("overfit_gap", "mean")).reset_index()
     failures = t.loc[t["failed"], ["run_id", "dataset", "model", "seed", "status", "outcome", "error"]]
     failures = failures.sort_values(["dataset", "model", "seed"], na_position="last")
+    timed_out = t.loc[t["timed_out"], ["run_id", "dataset", "model", "seed", "fit_time_s"]]
     return {
         "summary": _counts(t),
         "leaderboard": leaderboard,
@@ -155,4 +168,5 @@ def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ).reset_index(drop=True),
         "gradients": _gradients(ok),
         "failures": failures.reset_index(drop=True),
+        "timed_out": timed_out.sort_values(["dataset", "model", "seed"]).reset_index(drop=True),
     }

@@ -115,6 +115,10 @@ def test_the_protocol_is_stated_and_what_a_mean_is_over():
     both = pd.concat([table, holdout])
     assert describe(both).startswith("tuned (2-fold") and describe(both).endswith("test size 0.25): 1 runs")
     assert spread(both) == "over seeds (holdout) or folds (tuned)" and count_header(both) == "Runs"
+    held = holdout.assign(**{"params.protocol.validation_fraction": "0.2"})
+    assert describe(held) == (
+        "holdout (one stratified split per seed, test size 0.25, 0.2 of the training part held out for validation)"
+    )
 
 
 def write(table: pd.DataFrame, trials: pd.DataFrame | None, tmp_path: Path) -> tuple[str, str]:
