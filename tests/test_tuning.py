@@ -104,7 +104,9 @@ def test_a_bad_search_space_names_the_file_and_the_range(space, message):
     assert str(caught.value).startswith("conf/search_space/svm.yaml: ")
 
 
-NAMED_SPACES = {"decision_tree_pruning": "decision_tree"}  # spaces chosen by protocol.search_space, and their model
+NAMED_SPACES = {
+    f"{m}_capacity": m for m in ("decision_tree", "svm", "knn", "mlp_lean")
+}  # protocol.search_space files, their model
 
 
 def test_every_shipped_search_space_fits_its_model(make_cfg):
@@ -116,7 +118,7 @@ def test_every_shipped_search_space_fits_its_model(make_cfg):
 
 
 def test_a_named_search_space_is_the_one_tuned(make_cfg):
-    cfg = make_cfg("dataset=moons", "model=decision_tree", *TUNED, "+protocol.search_space=decision_tree_pruning")
+    cfg = make_cfg("dataset=moons", "model=decision_tree", *TUNED, "+protocol.search_space=decision_tree_capacity")
     tuned = job.fit_and_score(job.prepare(cfg, fold=0)).tuning
     assert set(tuned.best) == {"max_depth", "ccp_alpha"}
     drawn = tuned.trials["params"].iloc[1:]
@@ -128,7 +130,7 @@ def test_a_named_search_space_is_the_one_tuned(make_cfg):
     ("extra", "message"),
     [
         (("protocol=tuned", "+protocol.search_space=trees"), "unknown protocol.search_space='trees' "),
-        (("protocol=cv", "+protocol.search_space=decision_tree_pruning"), "under protocol=tuned; got"),
+        (("protocol=cv", "+protocol.search_space=decision_tree_capacity"), "under protocol=tuned; got"),
         (("protocol=tuned", "+protocol.search_space=svm"), "conf/search_space/svm.yaml: unknown parameter 'C'"),
     ],
 )
@@ -137,7 +139,7 @@ def test_a_bad_named_search_space_is_one_line(make_cfg, extra, message):
         job.check(make_cfg("model=decision_tree", *extra))
     assert "\n" not in str(caught.value)
     if "trees" in extra[1]:
-        assert "decision_tree_pruning" in str(caught.value)  # the files to choose from
+        assert "decision_tree_capacity" in str(caught.value)  # the files to choose from
 
 
 def test_a_model_without_a_search_space_cannot_be_tuned(make_cfg):
