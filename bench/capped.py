@@ -10,6 +10,7 @@ running can deadlock. A spawned child imports only this module and what the pick
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import traceback
 from typing import Any
 
@@ -33,8 +34,9 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
     child's message when the fit fails there."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    # multiprocessing carries the pipeline and data to the child and the fitted pipeline back (pickled between this
-    # process and its own child, never read from a file); not a daemon: a daemonic process may not start processes
+    # multiprocessing carries the pipeline and data to the child, and the child sends the fitted pipeline back as
+    # plain pickle bytes: torch's reducers for multiprocessing would share tensors through file descriptors that
+    # die with the child before this process reads them. Not a daemon: a daemonic process may not start processes
     # of its own (joblib's workers)
     child = context.Process(target=_fit_in_child, args=(model, X, y, sender), name="bench-capped-fit")
     child.start()
@@ -43,7 +45,7 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
         if not receiver.poll(seconds):
             raise FitTimeout(seconds)
         try:
-            outcome, *found = receiver.recv()
+            outcome, *found = pickle.loads(receiver.recv_bytes())
         except EOFError:
             child.join(KILL_WAIT_S)
             raise RuntimeError(f"the fit's process died without a result (exit code {child.exitcode})") from None
@@ -69,13 +71,15 @@ def _stop(child: Any) -> None:
 
 def _fit_in_child(model: Any, X: Any, y: Any, sender: Any) -> None:
     """The child's whole life: fit, then send back the fitted pipeline or the error's one line (with the child's
-    traceback below it). ``send`` pickles the whole message before writing any of it, so a model that cannot be
+    traceback below it). The whole message is pickled before any of it is written, so a model that cannot be
     pickled is the child's error, not half a message."""
     try:
         if isinstance(model[-1], metrics.Diagnosed):
             model[-1].preload()  # a one-off import (torch) is not the model's fit time, as in the job's own process
         fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(X, y))
-        sender.send(("ok", model, fit_time, peak_mb))
+        message = pickle.dumps(("ok", model, fit_time, peak_mb))
     except Exception as exc:
-        sender.send(("error", f"in the capped fit's process: {one_line(exc)}\n{traceback.format_exc()[-2000:]}"))
+        trace = traceback.format_exc()[-2000:]
+        message = pickle.dumps(("error", f"in the capped fit's process: {one_line(exc)}\n{trace}"))
+    sender.send_bytes(message)
     sender.close()

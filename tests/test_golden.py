@@ -20,6 +20,7 @@ SWEEPS = (
     ("dataset=iris", "model=knn", "model.n_neighbors=500", "seed=0", "tracking.experiment=quick"),  # a failed job
 )
 VOLATILE = ("run_id", "start_time", "end_time", "parent_run_id")  # ids and clocks: new every run
+COMMITS = ("git_commit",)  # the commit that ran the job: the column stays, its value changes with every commit
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 
 
@@ -27,6 +28,8 @@ def table_shape(table: pd.DataFrame) -> str:
     """Every column and every non-metric value, row by row; metrics only as present or missing."""
     table = table.drop(columns=[c for c in VOLATILE if c in table]).sort_values("run_name").reset_index(drop=True)
     table = table[sorted(table.columns)]  # MLflow returns metric columns in no fixed order
+    for column in COMMITS:
+        table[column] = table[column].map(lambda v: "nan" if pd.isna(v) or v == "" else "<commit>")
     for column in table.columns:
         if pd.api.types.is_float_dtype(table[column]):
             table[column] = table[column].map(lambda v: "nan" if pd.isna(v) else "#")
