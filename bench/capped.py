@@ -34,9 +34,9 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
     child's message when the fit fails there."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    # multiprocessing carries the pipeline and data to the child, and the child sends the fitted pipeline back as
-    # plain pickle bytes: torch's reducers for multiprocessing would share tensors through file descriptors that
-    # die with the child before this process reads them. Not a daemon: a daemonic process may not start processes
+    # multiprocessing carries the pipeline and data to the child, and the child sends the fitted pipeline back
+    # pickled by the standard pickler: multiprocessing's own, with torch's reducers, would share tensors through
+    # file descriptors that die with the child before this process reads them. Not a daemon: a daemonic process may not start processes
     # of its own (joblib's workers)
     child = context.Process(target=_fit_in_child, args=(model, X, y, sender), name="bench-capped-fit")
     child.start()
@@ -45,7 +45,7 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
         if not receiver.poll(seconds):
             raise FitTimeout(seconds)
         try:
-            outcome, *found = pickle.loads(receiver.recv_bytes())
+            outcome, *found = receiver.recv()
         except EOFError:
             child.join(KILL_WAIT_S)
             raise RuntimeError(f"the fit's process died without a result (exit code {child.exitcode})") from None
