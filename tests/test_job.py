@@ -1,5 +1,6 @@
 """``run(cfg)`` on the real configs made small, into a real SQLite store."""
 
+import os
 import re
 import signal
 import time
@@ -8,8 +9,9 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
 
-from bench import job, tracking
+from bench import capped, job, tracking
 
 FAST_MLP = ("model=mlp", "model.max_epochs=5", "model.hidden_layer_sizes=[8,8]")
 FINAL = {
@@ -214,9 +216,10 @@ def test_a_fit_over_its_cap_is_killed_and_recorded_as_a_timeout(make_cfg, capsys
     from bench.report.render import write_reports
 
     cfg = sleepy(make_cfg, "+protocol.fit_timeout_s=1.5", seconds=60)
-    started = time.perf_counter()
+    before, started = live_children(), time.perf_counter()
     assert job.run(cfg) == {"fit_time_s": 1.5}
     assert time.perf_counter() - started < 30  # killed at its cap, not waited for
+    assert live_children() <= before  # and no worker sleeps on
     assert "TIMEOUT after 1.5 s" in capsys.readouterr().out
     store, [run] = runs(cfg)
     assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "timeout"
@@ -230,6 +233,35 @@ def test_a_fit_over_its_cap_is_killed_and_recorded_as_a_timeout(make_cfg, capsys
     _, md = write_reports(tidy, tmp_path / "out", "report", {"experiment": "bench"})
     text = md.read_text()
     assert re.search(r"\| Timed out +\| +1 \|", text) and "1 run(s) timed out" in text and "sleepy on iris" in text
+
+
+def live_children() -> set[int]:
+    """The pids of this process's children that have not exited, read from /proc: zombies and the resource
+    trackers (one per process for its lifetime, started with the first worker) left out."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # exited while being read
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"resource_tracker" not in command:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_capped_fit_runs_inside_a_joblib_worker():
+    """The joblib launcher runs jobs in loky workers, whose start method the standard library's spawn cannot
+    pass on to a child of its own: the capped fit must start its process from there as well."""
+    from joblib import Parallel, delayed
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    fits = Parallel(n_jobs=2, backend="loky")(
+        delayed(capped.fit)(Pipeline([("model", DecisionTreeClassifier(random_state=s))]), X, y, 60) for s in (0, 1)
+    )
+    assert [fitted.score(X, y) for fitted, *_ in fits] == [1.0, 1.0]
 
 
 def test_a_fit_that_fails_under_its_cap_is_an_error(make_cfg, capsys):

@@ -2,8 +2,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers_mlp import iris_scaled, small
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris, make_classification
+from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -14,12 +15,7 @@ from bench.mlp import MLPClassifier
 
 @pytest.fixture(scope="module")
 def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def small(**kwargs) -> MLPClassifier:
-    return MLPClassifier(**{"hidden_layer_sizes": (16,), "max_epochs": 40, "random_state": 0, **kwargs})
+    return iris_scaled()
 
 
 def test_learns_iris(iris):

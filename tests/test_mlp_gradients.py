@@ -5,7 +5,8 @@ import math
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits, load_iris, make_classification
+from helpers_mlp import iris_scaled, small
+from sklearn.datasets import load_digits, make_classification
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -68,12 +69,7 @@ def test_pre_activation_gradients_shrink_on_their_way_down(deep_sigmoid):
 
 @pytest.fixture(scope="module")
 def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-def small(**kwargs) -> MLPClassifier:
-    return MLPClassifier(**{"hidden_layer_sizes": (16,), "max_epochs": 40, "random_state": 0, **kwargs})
+    return iris_scaled()
 
 
 def test_one_hidden_layer_has_no_ratios(iris):

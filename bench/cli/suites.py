@@ -36,6 +36,7 @@ def run_suite(suite: str, argv: list[str]) -> int:
     for i, (sweep, total) in enumerate(zip(sweeps, totals, strict=True), 1):
         print(f"\n== {suite} {i}/{len(sweeps)}: {sweep} ({total} jobs)", flush=True)
         os.environ[TOTAL_ENV] = str(total)
+        sweep_started = time.perf_counter()
         sys.argv = [sys.argv[0], sweep, "report.enabled=false", *argv]
         try:
             with checked_jobs():
@@ -48,6 +49,7 @@ def run_suite(suite: str, argv: list[str]) -> int:
             return 130
         finally:
             stop_reused_workers()
+            print(f"{sweep}: {time.perf_counter() - sweep_started:.0f}s", flush=True)
     print(f"\n{suite}: {len(sweeps)} sweeps, {sum(totals)} jobs in {time.perf_counter() - started:.0f}s", flush=True)
     if cfg.report.enabled:
         from bench.report import build_report

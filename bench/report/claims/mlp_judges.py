@@ -164,6 +164,11 @@ def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
     activation = _factor(ratio, deep, "relu/default", sig)
     init_relu, init_sig = _factor(ratio, deep, relu, "relu/default"), _factor(ratio, deep, "sigmoid/xavier", sig)
     worker = "the init" if abs(math.log10(init_relu)) > abs(math.log10(activation)) else "the activation"
+    inits = [
+        f"{significant(factor, 2)} for {change}"
+        for factor, change in ((init_relu, "relu (default to kaiming)"), (init_sig, "sigmoid (default to xavier)"))
+        if math.isfinite(factor)
+    ]
     remedies = [c for c in ratio.index if "+" in c and c.startswith(sig)]
     remedy_text = "; ".join(f"{c}: {shown(c, deep)}, accuracy {tested.loc[c, deep]:.3f}" for c in remedies)
     sentence = (
@@ -171,9 +176,8 @@ def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
         f"{shown(sig, deep)} (at {shallow}: {shown(sig, shallow)}) and accuracy {tested.loc[sig, deep]:.3f}; ReLU "
         f"with Kaiming init {shown(relu, deep)} and {tested.loc[relu, deep]:.3f}. As separate factors: the "
         f"activation alone (sigmoid to relu, default init) multiplies the ratio by {significant(activation, 2)}, the "
-        f"init alone by {significant(init_relu, 2)} for relu (default to kaiming) and {significant(init_sig, 2)} for "
-        f"sigmoid (default to xavier): {worker} does most of the work"
-        + (f"; remedies: {remedy_text}." if remedies else ".")
+        f"init alone by {' and '.join(inits) or 'a factor not measured (no init beside the default)'}: {worker} "
+        "does most of the work" + (f"; remedies: {remedy_text}." if remedies else ".")
     )
     return found(runs, combine(a, b), sentence, table, drawn={"runs": runs}, checks=checks)
 
