@@ -121,13 +121,21 @@ def learning_curve(model, X_train, y_train, X_test, y_test, fractions, seed: int
 
 
 def predict_latency_us(model, X: np.ndarray) -> float:
-    """Median time to predict one row, in microseconds: what a caller serving single requests waits."""
+    """Median time to predict one row, in microseconds: what a caller serving single requests waits.
+
+    Measured with the native thread pools (OpenMP, BLAS) at one thread, as a server answering requests in
+    parallel workers runs them: for one row a pool's second thread only adds its wake-up, and with two OpenMP
+    runtimes loaded (scikit-learn's and torch's) that wake-up took up to 90 ms a row for k-NN.
+    """
+    from threadpoolctl import threadpool_limits
+
     rows = X[:LATENCY_ROWS]
     times = []
-    for i in range(len(rows)):
-        start = time.perf_counter()
-        model.predict(rows[i : i + 1])
-        times.append(time.perf_counter() - start)
+    with threadpool_limits(limits=1):
+        for i in range(len(rows)):
+            start = time.perf_counter()
+            model.predict(rows[i : i + 1])
+            times.append(time.perf_counter() - start)
     return float(np.median(times) * 1e6)
 
 

@@ -51,3 +51,15 @@ def test_latency_and_size(iris):
     model = KNeighborsClassifier().fit(X_tr, y_tr)
     assert metrics.predict_latency_us(model, X_te) > 0
     assert metrics.model_size_bytes(model) > X_tr.nbytes  # k-NN stores its training set
+
+
+def test_latency_is_measured_with_one_thread_per_native_pool(iris):
+    """A single request is served by one thread: the pools' wake-up is not the model's latency."""
+    from threadpoolctl import threadpool_info
+
+    X_tr, y_tr, X_te, _ = iris
+    model = KNeighborsClassifier().fit(X_tr, y_tr)
+    seen, predict = [], model.predict
+    model.predict = lambda X: seen.append({p["num_threads"] for p in threadpool_info()}) or predict(X)
+    metrics.predict_latency_us(model, X_te)
+    assert len(seen) == metrics.LATENCY_ROWS and all(threads == {1} for threads in seen)

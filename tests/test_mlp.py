@@ -354,3 +354,21 @@ def test_importing_and_validating_needs_no_torch_until_preload():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_predict_runs_on_the_fits_thread_count_and_restores_torchs(iris, monkeypatch):
+    """One row through a pool of threads waits for the others to wake: predictions use ``n_threads`` as fit does."""
+    import torch
+
+    from bench.mlp import network
+
+    model = small(max_epochs=2, n_threads=1).fit(*iris)
+    seen, probabilities = [], network.probabilities
+    monkeypatch.setattr(network, "probabilities", lambda *a: seen.append(torch.get_num_threads()) or probabilities(*a))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        model.predict(iris[0][:1])
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

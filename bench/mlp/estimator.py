@@ -371,7 +371,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         from bench.mlp import network
 
         check_is_fitted(self)
-        return network.probabilities(self.module_, validate_data(self, X, dtype=np.float32, reset=False))
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        # the fit's thread count: an idle second thread that must wake for a few rows costs milliseconds
+        with network.threads(self.n_threads):
+            return network.probabilities(self.module_, X)
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, taken from ``classes_``."""
