@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
@@ -19,11 +20,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
-from bench import capped, metrics, protocol, tracking, tuning
+from bench import capped, metrics, phases, protocol, tracking, tuning
 from bench import data as datasets
 from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
+LOADED: OrderedDict[str, datasets.Dataset] = OrderedDict()  # this process's datasets, shared by its jobs
 
 
 def job_config(cfg: DictConfig) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
     if isinstance(source, datasets.File) and repr(source) not in seen:
         seen.add(repr(source))
         try:
-            source.load()
+            datasets.load_once(source, LOADED)
         except Exception as exc:
             raise ConfigError(one_line(exc)) from exc
 
@@ -130,17 +132,21 @@ class Result:
         return dict(self.summary.tags) if self.summary else {"bench.outcome": "ok"}
 
 
-def prepare(cfg: DictConfig, fold: int | None = None, data: datasets.Dataset | None = None) -> Prepared:
-    """The job's fold ready to fit; ``data`` saves reading the data again for each fold."""
-    check(cfg)
-    data = data if data is not None else build_source(cfg.dataset).load()
-    X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
-    X_val = y_val = None
-    if (share := protocol.validation_share(cfg.protocol)) is not None:
-        X_train, X_val, y_train, y_val = protocol.validation_split(X_train, y_train, share, cfg.seed, fold)
-    model = build_model(cfg.model, data)
-    if isinstance(model[-1], metrics.Diagnosed):
-        model[-1].preload()  # a one-off import (torch) is not the model's fit time
+def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
+    """The job's fold ready to fit; its data read once per process (``LOADED``)."""
+    with phases.phase("check"):
+        check(cfg)
+    with phases.phase("data"):
+        data = datasets.load_once(build_source(cfg.dataset), LOADED)
+    with phases.phase("split"):
+        X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
+        X_val = y_val = None
+        if (share := protocol.validation_share(cfg.protocol)) is not None:
+            X_train, X_val, y_train, y_val = protocol.validation_split(X_train, y_train, share, cfg.seed, fold)
+    with phases.phase("build"):
+        model = build_model(cfg.model, data)
+        if isinstance(model[-1], metrics.Diagnosed):
+            model[-1].preload()  # a one-off import (torch) is not the model's fit time
     return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val)
 
 
@@ -152,25 +158,28 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
         study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
         space = space_name(job.cfg)
-        tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
+        with phases.phase("tuning"):
+            tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
         model.set_params(**{f"model__{name}": value for name, value in tuned.best.items()})
-    if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
-        fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
-    else:
-        try:
-            model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
-        except capped.FitTimeout:
-            return Result({"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}, None, None, [], tuned, True)
-        job.model = model  # the child's fitted copy: what the run's artifacts describe
-    scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
-    if job.X_val is not None:
-        scores.update(metrics.validation_scores(model, job.X_val, job.y_val))
-    scores.update(
-        fit_time_s=fit_time,
-        peak_memory_mb=peak_mb,
-        predict_latency_us=metrics.predict_latency_us(model, job.X_test),
-        model_size_bytes=metrics.model_size_bytes(model),
-    )
+    with phases.phase("fit"):
+        if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
+            fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
+        else:
+            try:
+                model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
+            except capped.FitTimeout:
+                timed_out = {"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}
+                return Result(timed_out, None, None, [], tuned, True)
+            job.model = model  # the child's fitted copy: what the run's artifacts describe
+    with phases.phase("score"):  # the metrics; the predictions inside are phase "predict"
+        scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
+        if job.X_val is not None:
+            scores.update(metrics.validation_scores(model, job.X_val, job.y_val))
+    with phases.phase("latency"):
+        latency = metrics.predict_latency_us(model, job.X_test)
+    with phases.phase("size"):
+        size = metrics.model_size_bytes(model)
+    scores.update(fit_time_s=fit_time, peak_memory_mb=peak_mb, predict_latency_us=latency, model_size_bytes=size)
     summary = model[-1].training_summary() if isinstance(model[-1], metrics.Diagnosed) else None
     if summary is not None:
         scores.update(summary.metrics)
@@ -179,7 +188,8 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
     curve = []
     if job.cfg.learning_curve:
         split = (job.X_train, job.y_train, job.X_test, job.y_test)
-        curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
+        with phases.phase("learning_curve"):
+            curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
     return Result(scores, test_pred, summary, curve, tuned)
 
 
@@ -216,15 +226,18 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
     """Everything the run keeps: metrics and curves, params, tags, the data as its input, artifacts."""
     data, curves = prepared.data, result.summary.curves if result.summary else []
     tuned = result.tuning.params if result.tuning else {}
-    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
-    if result.learning_curve:
-        store.log(run_id, curves=result.learning_curve, step="percent")
-    if result.tuning is not None:
-        store.log(run_id, curves=result.tuning.curves, step="trial")
-    store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
-    store.log_texts(run_id, artifacts(job, prepared, result))
-    if prepared.cfg.tracking.log_model and not result.timed_out:
-        log_model(store, run_id, prepared.model, prepared.X_test[:5])
+    with phases.phase("tracking"):
+        store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
+        if result.learning_curve:
+            store.log(run_id, curves=result.learning_curve, step="percent")
+        if result.tuning is not None:
+            store.log(run_id, curves=result.tuning.curves, step="trial")
+    with phases.phase("dataset_input"):
+        store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
+    with phases.phase("artifacts"):
+        store.log_texts(run_id, artifacts(job, prepared, result))
+        if prepared.cfg.tracking.log_model and not result.timed_out:
+            log_model(store, run_id, prepared.model, prepared.X_test[:5])
 
 
 def run(cfg: DictConfig) -> dict[str, float]:
@@ -234,39 +247,43 @@ def run(cfg: DictConfig) -> dict[str, float]:
     A finished run with the same run key is reused unless ``rerun=true``. An exception in the job is recorded
     as a FAILED run with ``bench.outcome=error`` and does not propagate, so the rest of the sweep goes on.
     """
-    settle_memory()
-    job = job_config(cfg)
-    store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
-    try:
-        folds = protocol.folds(job["protocol"])
-    except (KeyError, TypeError):  # a protocol that cannot say its folds: the job's check records why
-        folds = [None]
-    loaded: list[datasets.Dataset] = []  # read by the first fold, shared by the others
-    results = [found for fold in folds if (found := run_fold(cfg, job, store, fold, loaded))]
+    with phases.job({"dataset": cfg.dataset.get("name"), "model": cfg.model.get("name"), "seed": cfg.get("seed")}):
+        with phases.phase("gc"):
+            settle_memory()
+        job = job_config(cfg)
+        with phases.phase("tracking"):
+            store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
+        try:
+            folds = protocol.folds(job["protocol"])
+        except (KeyError, TypeError):  # a protocol that cannot say its folds: the job's check records why
+            folds = [None]
+        results = [found for fold in folds if (found := run_fold(cfg, job, store, fold))]
     return {key: float(np.mean([r[key] for r in results if key in r])) for key in results[0]} if results else {}
 
 
-def run_fold(
-    cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None, loaded: list[datasets.Dataset]
-) -> dict[str, float]:
+def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None) -> dict[str, float]:
     started = time.perf_counter()
     key = tracking.run_key(job if fold is None else {**job, "fold": fold})
-    if not cfg.rerun and (done := store.find_finished(key)) is not None:
+    with phases.phase("tracking"):
+        done = None if cfg.rerun else store.find_finished(key)
+    if done is not None:
         job_line(cfg, fold, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
         return dict(done.data.metrics)
     parent = os.environ.get(PARENT_ENV) or None
-    run_id = store.start_run(tracking.run_name(job, fold), tracking.job_tags(job, key, parent, fold))
+    with phases.phase("tracking"):
+        run_id = store.start_run(tracking.run_name(job, fold), tracking.job_tags(job, key, parent, fold))
     interrupts = NotedInterrupts()
     try:
-        prepared = prepare(cfg, fold, loaded[0] if loaded else None)
-        loaded[:] = [prepared.data]
+        prepared = prepare(cfg, fold)
         study = None
         if cfg.protocol.name == "tuned":
             path = tuning.storage_path(store.uri, store.experiment, hydra_cwd())
-            study = tuning.open_study(path, key, tuning_seed(cfg.seed, fold), fresh=cfg.rerun)
+            with phases.phase("tuning"):
+                study = tuning.open_study(path, key, tuning_seed(cfg.seed, fold), fresh=cfg.rerun)
         result = fit_and_score(prepared, study)
         record(store, run_id, job, prepared, result)
-        store.end_run(run_id)
+        with phases.phase("tracking"):
+            store.end_run(run_id)
     except (KeyboardInterrupt, Exception) as exc:
         if isinstance(exc, KeyboardInterrupt) or interrupts.seen:  # Ctrl-C: the run is over, not failed; stop
             for ended in (run_id, parent) if parent else (run_id,):

@@ -1,6 +1,8 @@
 """``dataset=file``: the user's CSV or Parquet file, its columns turned into numbers inside the pipeline, and a
 one-line error for each kind of bad input."""
 
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +170,21 @@ def test_facts_name_the_class_balance_of_a_file(tmp_path):
     path = write(tmp_path, "t.csv", "a,y\n" + "".join(f"{i},{'rare' if i < 2 else 'common'}\n" for i in range(8)))
     facts = data.File(path=path, target="y").load().facts()
     assert facts["dataset.class_counts"] == '{"common": 6, "rare": 2}' and facts["dataset.imbalance_ratio"] == "3.0"
+
+
+def test_a_dataset_is_read_once_per_process_and_again_when_its_file_changes(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n")
+    cache = OrderedDict()
+    first = data.load_once(data.File(path=str(path), target="label"), cache)
+    assert data.load_once(data.File(path=str(path), target="label"), cache) is first
+    assert data.load_once(data.File(path=str(path), target="b"), cache) is not first  # other fields, other data
+    path.write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n9,9,y\n")
+    changed = data.load_once(data.File(path=str(path), target="label"), cache)
+    assert changed is not first and changed.X["a"].tolist() == [1, 3, 5, 9]
+    moons = data.load_once(data.Moons(n_samples=50), cache)
+    with pytest.raises(ValueError, match="read-only"):
+        moons.X[0, 0] = 1.0  # a job cannot change the data the next job reads
+    for i in range(data.sources.CACHED + 1):
+        data.load_once(data.Moons(n_samples=50, random_state=i + 1), cache)
+    assert len(cache) == data.sources.CACHED

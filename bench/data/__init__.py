@@ -15,7 +15,7 @@ from bench.data.generated import Circles, Classification, Linear, Moons, Parity
 from bench.data.openml import OpenML
 from bench.data.preprocessing import make_preprocessor, make_scaler
 from bench.data.shipped import BUILTINS, SHIPPED, SHIPPED_DIR, Builtin, Shipped
-from bench.data.sources import FACTS, SCALERS, Dataset, Source, split, subsample
+from bench.data.sources import FACTS, SCALERS, Dataset, Source, load_once, split, subsample
 
 __all__ = [
     "BUILTINS",
@@ -37,6 +37,7 @@ __all__ = [
     "Source",
     "file_digest",
     "file_format",
+    "load_once",
     "make_preprocessor",
     "make_scaler",
     "split",

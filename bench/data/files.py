@@ -54,6 +54,9 @@ class File(Source):
         if not path.is_file():
             raise FileNotFoundError(f"dataset file {str(path.absolute())!r} does not exist")
 
+    def identity(self) -> str:
+        return f"{self!r} sha256={file_digest(Path(self.path).expanduser())}"  # the same path may hold new data
+
     def _generate(self) -> tuple:
         path = Path(self.path).expanduser()
         where = f"file {str(self.path)!r}"

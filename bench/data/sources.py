@@ -8,6 +8,7 @@ Building a source only validates its fields (cheap, so the CLI can check a whole
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from numbers import Integral
 from typing import Any, ClassVar
@@ -20,6 +21,8 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 # the scalings a dataset config may name (Source.scaler); make_preprocessor builds the step
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "none": None}
+
+CACHED = 4  # datasets a process keeps loaded (load_once)
 
 # what a run records about its data (Dataset.facts): measured on the data or reported by its source, never set, so
 # reports name dataset variants by settings only
@@ -109,6 +112,10 @@ class Source:
             constraints.update(vars(klass).get("_parameter_constraints", {}))
         validate_parameter_constraints(constraints, asdict(self), caller_name=f"dataset {self.name!r}")
 
+    def identity(self) -> str:
+        """What tells this source's data apart from any other's: its fields (a file's: and its bytes' digest)."""
+        return repr(self)
+
     def _generate(self) -> tuple:
         """``(X, y)``, or ``(X, y, digest, info)`` for sources that know more about their data."""
         raise NotImplementedError
@@ -132,6 +139,24 @@ class Source:
         if len(np.unique(y)) < 2:
             raise ValueError(f"dataset {self.name!r} has a single class; a classifier needs at least two")
         return Dataset(self.name, X, y, self.scaler, self, digest, info)
+
+
+def load_once(source: Source, cache: OrderedDict[str, Dataset]) -> Dataset:
+    """``source.load()``, read once per ``cache``: the jobs of a sweep in one process share a dataset instead of
+    reading or generating it again. The arrays come back read-only, so that no job can change another's data; the
+    cache keeps the ``CACHED`` datasets used last."""
+    key = source.identity()
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    data = source.load()
+    for array in (data.X, data.y):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    cache[key] = data
+    while len(cache) > CACHED:
+        cache.popitem(last=False)
+    return data
 
 
 def subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:

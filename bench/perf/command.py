@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import environment
+from bench.perf.breakdown import job_breakdown
 from bench.perf.harness import Group, Target
 from bench.perf.latency import cli_latency
 from bench.perf.report_build import report_build
@@ -86,6 +87,10 @@ def run_groups(sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any]) -> 
         cli, cli_targets = step("f CLI latency", cli_latency, sizes, tmp / "cli")
         groups.append(cli)
         targets += cli_targets
+    if "g" in only:
+        jobs, jobs_target = step("g job breakdown", job_breakdown, sizes, tmp / "breakdown")
+        groups.append(jobs)
+        targets.append(jobs_target)
     return groups, targets
 
 
@@ -106,7 +111,7 @@ def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
 
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as scratch:
         tmp = Path(scratch)
-        for name in ("tracking", "share", "sweep", "report", "cli"):
+        for name in ("tracking", "share", "sweep", "report", "cli", "breakdown"):
             (tmp / name).mkdir()
         groups, targets = run_groups(sizes, tmp, only, step)
     info["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 MIN_REPEATS = 5
-GROUPS = "abcdef"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI
+GROUPS = "abcdefg"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI,
+# g: where a job's time goes
 
 
 @dataclass(frozen=True)

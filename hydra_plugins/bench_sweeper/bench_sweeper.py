@@ -1,4 +1,5 @@
-"""``hydra/sweeper=bench``: Hydra's basic sweeper, without its second composition of every job.
+"""``hydra/sweeper=bench``: Hydra's basic sweeper, without its second composition of every job, and with a launcher
+that composes once per choice of config groups (``bench.composition``).
 
 ``python -m bench`` composes and checks every job of a sweep before Hydra starts. The basic sweeper then composes
 each job again to validate it, and the launcher composes it a third time to run it: at about 50 ms a composition,
@@ -13,11 +14,12 @@ dataclass would then need to look its own module up.
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
 
+from bench.composition import ReusingConfigLoader
 from bench.config import CHECKED_ENV
 
 
@@ -30,6 +32,12 @@ ConfigStore.instance().store(group="hydra/sweeper", name="bench", node=BenchSwee
 
 
 class BenchSweeper(BasicSweeper):
+    def setup(self, *, hydra_context, task_function, config) -> None:
+        loader = ReusingConfigLoader(hydra_context.config_loader)  # the launcher composes through it
+        super().setup(
+            hydra_context=replace(hydra_context, config_loader=loader), task_function=task_function, config=config
+        )
+
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         if os.environ.get(CHECKED_ENV) != str(os.getpid()):
             super().validate_batch_is_legal(batch)

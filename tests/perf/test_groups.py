@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.perf.breakdown import BETWEEN, END, OTHER, START, breakdown
 from bench.perf.command import benchmark
 from bench.perf.report_build import count_queries
 from bench.perf.sizes import QUICK
@@ -46,12 +47,14 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     )
     md_path, json_path = benchmark(tiny, tmp_path / "out")
     data = json.loads(json_path.read_text())
-    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f"}
+    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f", "g"}
     for group in data["groups"].values():
         assert group["baseline"].startswith("Baseline")
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
-            whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"])
+            if group is data["groups"]["g"] and row["case"] == "whole sweep (wall)":
+                continue
+            whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"], data["groups"]["g"])
             assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
     assert "basic launcher, hydra/sweeper=basic" in {r["case"] for r in data["groups"]["d"]["rows"]}
@@ -62,6 +65,10 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         c["case"] for c in calls
     }
     assert all(c["median_s"] > 0 for c in calls) and 0 < sum(c["ratio_vs_baseline"] for c in calls) < 1
+    wall, *parts = data["groups"]["g"]["rows"]
+    assert "(2 jobs)" in data["groups"]["g"]["title"] and wall["median_s"] > 0
+    assert {"fit", "predict", "data", "tracking", "artifacts", "latency", BETWEEN} <= {p["case"] for p in parts}
+    assert sum(p["median_s"] for p in parts) == pytest.approx(wall["median_s"])
     assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
     assert all(r["paired_ratio"] > 0 for r in data["groups"]["b"]["rows"])
     assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
@@ -70,7 +77,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     for key in ("cpu", "cores", "python", "torch", "scikit-learn", "numpy", "mlflow", "hydra-core", "torch_threads"):
         assert key in data["machine"]
     md = md_path.read_text()
-    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 11
+    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 12
 
 
 def test_split_sweep_cuts_the_first_override_with_several_values() -> None:
@@ -78,3 +85,21 @@ def test_split_sweep_cuts_the_first_override_with_several_values() -> None:
     assert halves == [["dataset=iris", "model=tree", "seed=0,1"], ["dataset=iris", "model=svm,knn", "seed=0,1"]]
     with pytest.raises(ValueError, match="single job"):
         split_sweep(("dataset=iris", "seed=0"))
+
+
+def test_a_sweeps_parts_add_up_to_its_wall_time() -> None:
+    lines = [  # the second job ran first: lines come in the order jobs end, not start
+        {"start": 12.0, "end": 15.0, "phases": {"fit": 2.0, "tracking": 0.5}},
+        {"start": 10.5, "end": 11.5, "phases": {"fit": 0.25, "data": 0.5}},
+    ]
+    parts = breakdown(lines, started=10.0, ended=16.0)
+    assert parts == {
+        "fit": 2.25,
+        "tracking": 0.5,
+        "data": 0.5,
+        OTHER: 4.0 - 3.25,
+        BETWEEN: 0.5,
+        START: 0.5,
+        END: 1.0,
+    }
+    assert sum(parts.values()) == pytest.approx(6.0)
