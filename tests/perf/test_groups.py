@@ -52,8 +52,6 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
         assert group["baseline"].startswith("Baseline")
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
-            if group is data["groups"]["g"] and row["case"] == "whole sweep (wall)":
-                continue
             whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"], data["groups"]["g"])
             assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
