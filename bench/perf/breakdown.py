@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import tracking
-from bench.perf.harness import Group, Target, interleave
+from bench.perf.harness import Group, Target, interleave, parts_table
 from bench.perf.sizes import Sizes
 from bench.perf.subprocesses import cli_env, command
 from bench.phases import PHASES_ENV
@@ -63,19 +63,10 @@ def job_breakdown(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
     work = [sum(parts.get(name, 0.0) for name in MODEL_WORK) for parts in sweeps]
     shares = [seconds / wall for seconds, wall in zip(work, walls, strict=True)]
     middle = sorted(range(len(shares)), key=shares.__getitem__)[len(shares) // 2]
-    parts, wall, n = sweeps[middle], walls[middle], jobs[middle]
-    whole = {"case": "whole sweep (wall)", "median_s": wall, "ratio_vs_baseline": 1.0, "ms_per_job": 1e3 * wall / n}
-    table = [{**whole, "repeats": walls}]
-    for name, seconds in sorted(parts.items(), key=lambda item: -item[1]):
-        table.append(
-            {
-                "case": name,
-                "median_s": seconds,
-                "ratio_vs_baseline": seconds / wall,
-                "ms_per_job": 1e3 * seconds / n,
-                "repeats": [other.get(name, 0.0) for other in sweeps],
-            }
-        )
+    wall, n = walls[middle], jobs[middle]
+    table = parts_table(sweeps, walls, middle)
+    for row in table:
+        row["ms_per_job"] = 1e3 * row["median_s"] / n
     share = shares[middle]
     sweep = " ".join(sizes.tracking_sweep) or "(the default sweep)"
     group = Group(

@@ -68,6 +68,26 @@ def rows(results: Mapping[str, Timings], baseline: str | Mapping[str, str], **co
     return out
 
 
+def parts_table(
+    parts: list[dict[str, float]], walls: list[float], shown: int, label: Callable[[str], str] = str
+) -> list[dict[str, Any]]:
+    """Rows of a whole sweep split into parts (seconds per part, one dict per repeat): the wall time first, then
+    repeat ``shown``'s parts, largest first, each with its share of that repeat's wall time and every repeat's
+    seconds."""
+    wall = walls[shown]
+    table = [{"case": "whole sweep (wall)", "median_s": wall, "ratio_vs_baseline": 1.0, "repeats": walls}]
+    for name, seconds in sorted(parts[shown].items(), key=lambda item: -item[1]):
+        table.append(
+            {
+                "case": label(name),
+                "median_s": seconds,
+                "ratio_vs_baseline": seconds / wall,
+                "repeats": [other.get(name, 0.0) for other in parts],
+            }
+        )
+    return table
+
+
 def progress(message: str) -> None:
     """A line on a terminal only: CI logs and tests stay quiet."""
     if sys.stderr.isatty():

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench import tracking
-from bench.perf.harness import Group, Target, interleave
+from bench.perf.harness import Group, Target, interleave, parts_table
 from bench.perf.sizes import Sizes
 from bench.perf.subprocesses import cli_env, command
 
@@ -53,16 +53,7 @@ def tracking_share(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
     wall = interleave({"sweep": case}, sizes.sweep_repeats, label="tracking share")["sweep"].seconds
     shares = [sum(calls.values()) / seconds for calls, seconds in zip(spent, wall, strict=True)]
     middle = sorted(range(len(shares)), key=shares.__getitem__)[len(shares) // 2]  # the repeat of median share
-    table = [{"case": "whole sweep (wall)", "median_s": wall[middle], "ratio_vs_baseline": 1.0, "repeats": wall}]
-    for name, seconds in sorted(spent[middle].items(), key=lambda item: -item[1]):
-        table.append(
-            {
-                "case": f"Store.{name}" if name != "__init__" else CONSTRUCTOR,
-                "median_s": seconds,
-                "ratio_vs_baseline": seconds / wall[middle],
-                "repeats": [calls.get(name, 0.0) for calls in spent],
-            }
-        )
+    table = parts_table(spent, wall, middle, lambda name: f"Store.{name}" if name != "__init__" else CONSTRUCTOR)
     share = shares[middle]
     sweep = " ".join(sizes.tracking_sweep) or "(the default sweep)"
     group = Group(
