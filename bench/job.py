@@ -155,7 +155,8 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
     ``study``, or a study of this process alone)."""
     model, tuned = job.model, None
     if job.cfg.protocol.name == "tuned":
-        study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True)
+        pruner = job.cfg.protocol.get("pruner", "none")
+        study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True, pruner=pruner)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
         space = space_name(job.cfg)
         with phases.phase("tuning"):
@@ -279,7 +280,8 @@ def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: 
         if cfg.protocol.name == "tuned":
             path = tuning.storage_path(store.uri, store.experiment, hydra_cwd())
             with phases.phase("tuning"):
-                study = tuning.open_study(path, key, tuning_seed(cfg.seed, fold), fresh=cfg.rerun)
+                seed = tuning_seed(cfg.seed, fold)
+                study = tuning.open_study(path, key, seed, fresh=cfg.rerun, pruner=cfg.protocol.get("pruner", "none"))
         result = fit_and_score(prepared, study)
         record(store, run_id, job, prepared, result)
         with phases.phase("tracking"):

@@ -6,8 +6,8 @@ training fold (``bench.tuning``).
 
 Options beside a protocol's own keys, read with a default so that configs without them keep their run keys:
 ``validation_fraction`` under holdout and cv (a validation part inside the training part, on which any value a
-study picks is picked), ``fit_timeout_s`` (a cap on the job's fit, ``bench.capped``) and ``search_space`` under
-tuned (a file of ``conf/search_space/`` other than the model's own).
+study picks is picked), ``fit_timeout_s`` (a cap on the job's fit, ``bench.capped``), and under tuned
+``search_space`` (a file of ``conf/search_space/`` other than the model's own), ``pruner`` and ``n_jobs``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bench import data as datasets
 from bench.data import Dataset
 
 PROTOCOLS = ("holdout", "cv", "tuned")
+PRUNERS = ("none", "median", "hyperband")  # bench.tuning.make_pruner's
 
 
 def check(protocol: Mapping[str, Any]) -> None:
@@ -49,6 +50,9 @@ def check(protocol: Mapping[str, Any]) -> None:
         if timeout is not None and not _positive(timeout):
             raise ValueError(f"protocol.trial_timeout_s must be a positive number of seconds or null; got {timeout!r}")
         _share(protocol.get("validation_fraction"))
+        _count(protocol, "n_jobs", 1, default=1)
+        if (pruner := protocol.get("pruner", "none")) not in PRUNERS:
+            raise ValueError(f"unknown protocol.pruner={pruner!r}; choose from: {', '.join(PRUNERS)}")
 
 
 def _positive(value: Any) -> bool:
@@ -60,8 +64,8 @@ def _share(share: Any) -> None:
         raise ValueError(f"protocol.validation_fraction must be a number in (0, 1); got {share!r}")
 
 
-def _count(protocol: Mapping[str, Any], key: str, least: int) -> None:
-    value = protocol.get(key)
+def _count(protocol: Mapping[str, Any], key: str, least: int, default: Any = None) -> None:
+    value = protocol.get(key, default)
     if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
         raise ValueError(f"protocol.{key} must be an int >= {least}; got {value!r}")
 

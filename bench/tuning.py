@@ -4,11 +4,16 @@ inner training part and scored on the inner validation part. The outer test fold
 trial's test accuracy is kept only to draw how the test score of the best-so-far choice moves with the budget.
 
 The study lives in a journal file beside the tracking store, named by the fold's run key, so that an interrupted
-job resumes its trials instead of starting over.
+job resumes its trials instead of starting over. Trials run inside the job's process: no config composition and no
+MLflow run per trial. The MLP reports its validation accuracy every epoch, and ``protocol.pruner`` stops its losing
+trials early; ``protocol.n_jobs`` runs the trials in worker processes that share the study.
 """
 
 from __future__ import annotations
 
+import inspect
+import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,7 +99,7 @@ class Tuning:
     """A finished search: the chosen config and every trial."""
 
     best: dict[str, Any]  # the chosen config's params ({}: the default config won)
-    trials: pd.DataFrame  # one row per trial: number, state, params, val/test accuracy, seconds, timed_out
+    trials: pd.DataFrame  # per trial: number, state, params, val/test accuracy, seconds, timed_out, pruned_epoch
     time_s: float  # wall time of the search in this process
     work_s: float  # the trials' own fit and score time
 
@@ -106,6 +111,7 @@ class Tuning:
             "tuning_work_s": self.work_s,
             "tuning_best_val_accuracy": float(self.trials["val_accuracy"].max()),
             "tuning_trials_timed_out": float(self.trials["timed_out"].sum()) if "timed_out" in self.trials else 0.0,
+            "tuning_trials_pruned": float(self.trials["state"].eq("PRUNED").sum()),
         }
 
     @property
@@ -135,11 +141,74 @@ def storage_path(tracking_uri: str, experiment: str, cwd: str | Path | None) -> 
     return (db.parent if db else Path(cwd or ".")) / "optuna" / f"{experiment}.journal"
 
 
+def make_pruner(name: str) -> Any:
+    """Optuna's pruner for ``protocol.pruner``: it stops a trial whose epochs report a losing validation accuracy.
+    Only estimators whose ``fit`` takes ``on_epoch`` (the MLP) report; every other trial runs to its end."""
+    import optuna
+
+    if name == "median":  # below the finished trials' median at the same epoch, once 5 finished, from epoch 5
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=5, reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+class Objective:
+    """A trial: the pipeline with the trial's params, fitted on the inner training part and scored on the inner
+    validation part (and on test, for the tuning curve only). Picklable, so that worker processes run it too."""
+
+    def __init__(self, pipeline: Any, parts: tuple, space: Mapping[str, Any], cap: float | None) -> None:
+        self.pipeline, self.parts, self.space, self.cap = pipeline, parts, space, cap
+        self.reports = "on_epoch" in inspect.signature(type(pipeline[-1]).fit).parameters
+
+    def evaluate(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, float]:
+        from sklearn.base import clone
+
+        X_fit, y_fit, X_val, y_val, X_test, y_test = self.parts
+        model = clone(self.pipeline).set_params(**{f"model__{k}": v for k, v in params.items()})
+        start = time.perf_counter()
+        try:
+            model.fit(X_fit, y_fit, **({"model__on_epoch": self._reporter(trial)} if trial and self.reports else {}))
+        finally:  # a pruned trial's fit is work the search did
+            if trial is not None:
+                trial.set_user_attr("seconds", time.perf_counter() - start)
+        val = float(np.mean(model.predict(X_val) == y_val))
+        test = float(np.mean(model.predict(X_test) == y_test))
+        return {"val_accuracy": val, "test_accuracy": test, "seconds": time.perf_counter() - start}
+
+    @staticmethod
+    def _reporter(trial: Any) -> Any:
+        import optuna
+
+        def on_epoch(epoch: int, record: Mapping[str, float]) -> None:
+            # the estimator's own validation part, inside the trial's training part: never the outer test fold
+            if "accuracy/val" in record:
+                trial.report(record["accuracy/val"], epoch)
+                if trial.should_prune():
+                    trial.set_user_attr("pruned_epoch", epoch)
+                    raise optuna.TrialPruned(f"trial {trial.number} pruned at epoch {epoch}")
+
+        return on_epoch
+
+    def __call__(self, trial: Any) -> float:
+        params = suggest(trial, self.space)
+        trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
+        scores = self.evaluate(params, trial)
+        for key, value in scores.items():
+            trial.set_user_attr(key, value)
+        # a scikit-learn fit cannot be stopped midway in this process: the cap is checked when the trial returns,
+        # so that no family wins by a config that overruns the budget every other family keeps to
+        if self.cap is not None and scores["seconds"] > self.cap:
+            trial.set_user_attr("timed_out", True)
+            raise TrialTimeout(f"trial {trial.number} took {scores['seconds']:.1f}s, over the {self.cap}s cap")
+        return scores["val_accuracy"]
+
+
 def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mapping[str, Any], study: Any) -> Tuning:
     """Search ``space`` for the pipeline's model on the training part of ``split`` (``X_train, X_test, y_train,
-    y_test``) within ``study``; the test part is scored for the tuning curve only."""
+    y_test``) within ``study``; the test part is scored for the tuning curve only. ``protocol.n_jobs`` > 1 runs
+    the trials in that many worker processes sharing the study."""
     import optuna
-    from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
     X_train, X_test, y_train, y_test = split
@@ -148,37 +217,68 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
         X_train, y_train, test_size=protocol["validation_fraction"], random_state=seed, stratify=y_train
     )
     started = time.perf_counter()
-
-    def evaluate(params: Mapping[str, Any]) -> dict[str, float]:
-        model = clone(pipeline).set_params(**{f"model__{k}": v for k, v in params.items()})
-        start = time.perf_counter()
-        model.fit(X_fit, y_fit)
-        val = float(np.mean(model.predict(X_val) == y_val))
-        test = float(np.mean(model.predict(X_test) == y_test))
-        return {"val_accuracy": val, "test_accuracy": test, "seconds": time.perf_counter() - start}
-
+    objective = Objective(
+        pipeline, (X_fit, y_fit, X_val, y_val, X_test, y_test), space, protocol.get("trial_timeout_s")
+    )
     if not study.trials:  # trial 0: the model's config as it stands, outside the space
-        scores = evaluate({})
+        scores = objective.evaluate({})
         study.add_trial(optuna.trial.create_trial(value=scores["val_accuracy"], user_attrs=scores))
-
-    def objective(trial: optuna.Trial) -> float:
-        params = suggest(trial, space)
-        trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
-        scores = evaluate(params)
-        for key, value in scores.items():
-            trial.set_user_attr(key, value)
-        # a scikit-learn fit cannot be stopped midway in this process: the cap is checked when the trial returns,
-        # so that no family wins by a config that overruns the budget every other family keeps to
-        if (cap := protocol.get("trial_timeout_s")) is not None and scores["seconds"] > cap:
-            trial.set_user_attr("timed_out", True)
-            raise TrialTimeout(f"trial {trial.number} took {scores['seconds']:.1f}s, over the {cap}s cap")
-        return scores["val_accuracy"]
-
     remaining = protocol["n_trials"] + 1 - len(study.trials)
-    if remaining > 0:
+    if remaining > 0 and (n_jobs := int(protocol.get("n_jobs", 1))) > 1:
+        parallel(study, objective, remaining, n_jobs, seed, protocol.get("pruner", "none"))
+    elif remaining > 0:
         study.optimize(objective, n_trials=remaining, catch=(Exception,))
     defaults = {name: _plain(pipeline[-1].get_params()[name]) for name in space}
     return summarize(study.trials, defaults, time.perf_counter() - started)
+
+
+def parallel(study: Any, objective: Objective, n_trials: int, n_jobs: int, seed: int, pruner: str) -> None:
+    """``n_trials`` more trials of ``study`` run by ``n_jobs`` worker processes at once, each drawing from a seeded
+    sampler of its own over one shared journal, so that each sees every finished trial; the new trials are then
+    added to ``study``. Processes, not threads: the MLP's training loop is Python, and threads would share one
+    interpreter lock. The workers are joblib's reusable loky executor: started once per process, kept across jobs."""
+    import optuna
+    from joblib.externals.loky import get_reusable_executor
+
+    with tempfile.TemporaryDirectory(prefix="bench-trials-") as tmp:
+        journal = str(Path(tmp) / "study.journal")
+        shared = optuna.create_study(storage=_journal(journal), study_name="trials", direction="maximize")
+        shared.add_trials(study.trials)
+        executor = get_reusable_executor(max_workers=n_jobs)
+        shares = [n_trials // n_jobs + (w < n_trials % n_jobs) for w in range(n_jobs)]
+        futures = [
+            executor.submit(_work, journal, objective, share, 1000 * seed + w + 1, pruner)
+            for w, share in enumerate(shares)
+            if share
+        ]
+        for future in futures:
+            future.result()
+        study.add_trials(shared.get_trials(deepcopy=False)[len(study.trials) :])
+
+
+def _journal(path: str) -> Any:
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    return JournalStorage(JournalFileBackend(path))
+
+
+def _work(journal: str, objective: Objective, n_trials: int, seed: int, pruner: str) -> None:
+    """One worker's share of the trials, with one torch and one BLAS thread: two workers on two cores."""
+    import optuna
+    from threadpoolctl import threadpool_limits
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if "torch" in sys.modules or objective.reports:
+        import torch
+
+        torch.set_num_threads(1)
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.load_study(
+        study_name="trials", storage=_journal(journal), sampler=sampler, pruner=make_pruner(pruner)
+    )
+    with threadpool_limits(limits=1):
+        study.optimize(objective, n_trials=n_trials, catch=(Exception,))
 
 
 def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> Tuning:
@@ -189,10 +289,12 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
             "number": t.number,
             "state": t.state.name,
             "params": t.user_attrs.get("params", {}),
-            "val_accuracy": t.value if t.value is not None else np.nan,
+            # a pruned trial's value is its last epoch's report, on other rows: it is never a candidate
+            "val_accuracy": t.value if t.state.name == "COMPLETE" and t.value is not None else np.nan,
             "test_accuracy": t.user_attrs.get("test_accuracy", np.nan),
             "seconds": t.user_attrs.get("seconds", np.nan),
             "timed_out": bool(t.user_attrs.get("timed_out", False)),
+            "pruned_epoch": t.user_attrs.get("pruned_epoch", np.nan),
         }
         for t in trials
     ]
@@ -202,9 +304,9 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
     return Tuning({**defaults, **table["params"].iloc[best]}, table, time_s, work)
 
 
-def open_study(path: Path | None, name: str, seed: int, fresh: bool) -> Any:
+def open_study(path: Path | None, name: str, seed: int, fresh: bool, pruner: str = "none") -> Any:
     """The fold's study, created or resumed from the journal at ``path`` (None: in memory only); ``fresh`` drops
-    earlier trials (``rerun=true``)."""
+    earlier trials (``rerun=true``); ``pruner`` one of ``PRUNERS``."""
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -218,7 +320,12 @@ def open_study(path: Path | None, name: str, seed: int, fresh: bool) -> Any:
         optuna.delete_study(study_name=name, storage=storage)
     sampler = optuna.samplers.TPESampler(seed=seed)
     study = optuna.create_study(
-        study_name=name or None, storage=storage, sampler=sampler, direction="maximize", load_if_exists=True
+        study_name=name or None,
+        storage=storage,
+        sampler=sampler,
+        pruner=make_pruner(pruner),
+        direction="maximize",
+        load_if_exists=True,
     )
     study.set_user_attr("seed", seed)
     return study

@@ -46,6 +46,25 @@ def test_timed_fit_sees_native_allocations():
     assert 60 < peak_mb < 200
 
 
+def test_timed_fit_counts_its_own_allocations_where_freed_memory_is_reused():
+    """Resident memory does not grow when a fit reuses what an earlier one freed: allocated memory does."""
+    import time
+
+    def small_blocks(n: int) -> list:
+        return [np.ones(512) for _ in range(n)]  # 4 KB each: from the heap, not mapped blocks
+
+    def allocate():
+        held = small_blocks(10_000)  # about 40 MB
+        time.sleep(0.03)  # past a sampling interval
+        del held
+
+    allocate()  # the heap grows once, then keeps the freed memory
+    _, peak_mb = metrics.timed_fit(allocate)
+    assert 30 < peak_mb < 100
+    _, idle_mb = metrics.timed_fit(lambda: time.sleep(0.03))
+    assert idle_mb < 1
+
+
 def test_latency_and_size(iris):
     X_tr, y_tr, X_te, _ = iris
     model = KNeighborsClassifier().fit(X_tr, y_tr)

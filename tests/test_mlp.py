@@ -97,6 +97,22 @@ def test_early_stopping_restores_the_best_epoch():
     assert model.history_[model.best_epoch_ - 1]["loss/val"] == best
 
 
+def test_on_epoch_sees_every_epoch_and_can_stop_training(iris):
+    seen = []
+    small(max_epochs=4, early_stopping=False).fit(*iris, on_epoch=lambda epoch, record: seen.append((epoch, record)))
+    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4] and all("accuracy/val" in record for _, record in seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_two(epoch, record):
+        if epoch == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        small(max_epochs=10, early_stopping=False).fit(*iris, on_epoch=stop_at_two)
+
+
 def test_divergence_is_reported_not_raised(iris):
     model = small(optimizer="sgd", lr=1e12, max_epochs=50, early_stopping=False).fit(*iris)
     assert model.diverged_

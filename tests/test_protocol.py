@@ -34,6 +34,14 @@ def dataset(n: int = 120) -> data.Dataset:
             "protocol.fit_timeout_s must be a positive number of seconds or null; got True",
         ),
         ({"name": "holdout", "search_space": "svm"}, "protocol.search_space must name a file of conf/search_space/"),
+        (
+            {"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 0.2, "pruner": "mediam"},
+            "unknown protocol.pruner='mediam'; choose from: none, median, hyperband",
+        ),
+        (
+            {"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 0.2, "n_jobs": 0},
+            "protocol.n_jobs must be an int >= 1; got 0",
+        ),
     ],
 )
 def test_bad_settings_name_the_value(settings, message):

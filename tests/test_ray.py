@@ -122,3 +122,23 @@ def test_sweep_on_a_ray_cluster_lands_every_run_with_the_basic_launchers_metrics
         twin = by_name[run.info.run_name]
         assert run.data.tags["bench.run_key"] == twin.data.tags["bench.run_key"]
         assert {k: run.data.metrics.get(k) for k in COMPARED} == {k: twin.data.metrics.get(k) for k in COMPARED}
+
+
+def test_a_tuned_sweep_on_a_ray_cluster_runs_every_trial_in_its_job(ray_head, mlflow_server, tmp_path):
+    """protocol=tuned through Ray: each job's trials run inside its Ray worker, with the basic launcher's results."""
+    tuned = ["dataset=moons", "model=svm,mlp", "seed=1", "protocol=tuned", "protocol.folds=2"]
+    tuned += ["protocol.n_trials=3", "report.enabled=false", f"tracking.uri={mlflow_server}"]
+    launcher = ["hydra/launcher=ray", f"hydra.launcher.ray.init.address={ray_head}"]
+    on_ray = sweep(*tuned, *launcher, "tracking.experiment=ray_tuned", cwd=tmp_path)
+    assert on_ray.returncode == 0, on_ray.stdout + on_ray.stderr
+    assert "(_run_job pid=" in on_ray.stdout + on_ray.stderr
+    ray_runs, _ = jobs(mlflow_server, "ray_tuned")
+    assert len(ray_runs) == 4 and {r.info.status for r in ray_runs} == {"FINISHED"}  # 2 models x 2 folds
+    assert {r.data.metrics["tuning_trials"] for r in ray_runs} == {4.0}  # the default config and 3 trials
+    basic = sweep(*tuned, "tracking.experiment=basic_tuned", cwd=tmp_path)
+    assert basic.returncode == 0, basic.stdout + basic.stderr
+    by_name = {r.info.run_name: r for r in jobs(mlflow_server, "basic_tuned")[0]}
+    for run in ray_runs:
+        twin = by_name[run.info.run_name]
+        assert run.data.params == twin.data.params  # the same configs chosen, tuned.* params included
+        assert {k: run.data.metrics.get(k) for k in COMPARED} == {k: twin.data.metrics.get(k) for k in COMPARED}

@@ -13,7 +13,8 @@ FAMILIES = ("mlp", "decision_tree", "svm", "knn", "logreg", "random_forest", "hi
 
 
 def tuned_job(make_cfg, model: str, *extra: str) -> job.Prepared:
-    cfg = make_cfg("dataset=moons", f"model={model}", *TUNED, "model.max_epochs=10" if model == "mlp" else "seed=0")
+    epochs = "model.max_epochs=10" if model == "mlp" else "seed=0"
+    cfg = make_cfg("dataset=moons", f"model={model}", *TUNED, epochs, *extra)
     return job.prepare(cfg, fold=0)
 
 
@@ -179,3 +180,39 @@ def test_a_trial_over_the_time_cap_is_recorded_as_timed_out_and_never_chosen(mak
 def test_the_time_cap_must_be_positive(make_cfg):
     with pytest.raises(job.ConfigError, match="protocol.trial_timeout_s must be a positive number of seconds or null"):
         job.check(make_cfg(*TUNED, "+protocol.trial_timeout_s=0"))
+
+
+def test_losing_mlp_trials_are_pruned_recorded_as_such_and_never_chosen(make_cfg):
+    overrides = ("dataset=moons", "model=mlp", "protocol=tuned", "protocol.folds=3", "protocol.n_trials=12")
+    prepared = job.prepare(make_cfg(*overrides, "model.max_epochs=30", "model.verbose=false"), fold=0)
+    result = job.fit_and_score(prepared)
+    trials = result.tuning.trials
+    pruned = trials["state"].eq("PRUNED")
+    assert pruned.any() and result.metrics["tuning_trials_pruned"] == pruned.sum()
+    assert trials.loc[pruned, "val_accuracy"].isna().all()  # its last report is not a validation score
+    assert (trials.loc[pruned, "pruned_epoch"] >= 5).all()  # never before a trial has run 5 epochs
+    assert (trials.loc[pruned, "seconds"] > 0).all()  # its fit is work the search did
+    assert result.tuning.trials["val_accuracy"].idxmax() not in trials.index[pruned]
+    unpruned = job.fit_and_score(
+        job.prepare(make_cfg(*overrides, "model.max_epochs=30", "model.verbose=false", "protocol.pruner=none"), 0)
+    )
+    assert unpruned.metrics["tuning_trials_pruned"] == 0
+    assert unpruned.tuning.trials["state"].eq("COMPLETE").all()
+
+
+def test_a_model_that_reports_no_epochs_is_never_pruned(make_cfg):
+    result = job.fit_and_score(tuned_job(make_cfg, "svm", "protocol.n_trials=10"))
+    assert result.metrics["tuning_trials_pruned"] == 0
+
+
+def test_two_workers_run_the_trials_of_one_study(make_cfg):
+    prepared = job.prepare(
+        make_cfg("dataset=moons", "model=svm", *TUNED[:-1], "protocol.n_trials=6", "protocol.n_jobs=2"), 0
+    )
+    tuned = job.fit_and_score(prepared).tuning
+    trials = tuned.trials
+    assert trials["number"].tolist() == list(range(7)) and trials["state"].eq("COMPLETE").all()
+    assert len({str(p) for p in trials["params"]}) == 7  # the workers drew different configs, none twice
+    best = trials["val_accuracy"].idxmax()
+    assert tuned.best == {**tuned.best, **trials["params"].iloc[best]}
+    assert tuned.work_s > 0 and tuned.metrics["tuning_trials"] == 7

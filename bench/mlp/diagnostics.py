@@ -110,12 +110,18 @@ def summarize(
 
 
 class Progress:
-    """One self-rewriting line on stderr: epoch count and the latest losses."""
+    """One self-rewriting line on stderr while ``enabled``: epoch count and the latest losses; a context manager
+    that wipes the line on leaving, however training ends."""
 
-    def __init__(self, total: int):
-        self.total = total
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+
+    def __enter__(self) -> Progress:
+        return self
 
     def update(self, epoch: int, record: dict) -> None:
+        if not self.enabled:
+            return
         width = 24
         done = int(width * epoch / self.total)
         val = f" val_acc {record['accuracy/val']:.3f}" if "accuracy/val" in record else ""
@@ -125,6 +131,7 @@ class Progress:
         )
         sys.stderr.flush()
 
-    def close(self) -> None:
-        sys.stderr.write("\r" + " " * 80 + "\r")
-        sys.stderr.flush()
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()

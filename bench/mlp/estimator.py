@@ -228,8 +228,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
 
     # -- fit -> epoch -> step ------------------------------------------------------------------------------
-    def fit(self, X, y):
-        """Train the network on ``X``, ``y``; returns ``self``."""
+    def fit(self, X, y, on_epoch=None):
+        """Train the network on ``X``, ``y``; returns ``self``. ``on_epoch(epoch, record)`` is called after every
+        epoch with its ``history_`` record; an exception it raises stops training and leaves ``fit`` (a tuning
+        study prunes a losing trial so)."""
         import torch
 
         from bench.mlp import network
@@ -255,7 +257,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         generator = torch.Generator(device="cpu").manual_seed(seed)
         with network.threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks
-            clock, ratios = self._train(X, y_index, X_val, y_val, optimizer, schedule, generator)
+            clock, ratios = self._train(X, y_index, X_val, y_val, optimizer, schedule, generator, on_epoch)
         self._summarize(clock, ratios)
         return self
 
@@ -269,40 +271,38 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.epochs_to_target_, self.seconds_to_target_ = epoch, seconds
         self.steps_to_target_, self.examples_to_target_ = steps, examples
 
-    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator):
+    def _train(self, X, y, X_val, y_val, optimizer, schedule, generator, on_epoch=None):
         """Epochs until ``max_epochs``, divergence, the target when ``stop_at_target``, or ``patience`` epochs
         without a better validation loss. Returns the target clock and every step's gradient ratio."""
         from bench.mlp import network
 
         self.history_, self.diverged_ = [], False
         best = network.BestWeights(self.early_stopping)
-        progress = diagnostics.Progress(self.max_epochs) if self.verbose and sys.stderr.isatty() else None
         start = time.perf_counter()
-        clock = network.TargetClock(X_val, y_val, self.target_accuracy, self.eval_interval, start)
-        ratios = []
-        for epoch in range(1, self.max_epochs + 1):
-            record, epoch_ratios = self._run_epoch(X, y, optimizer, generator, clock, epoch)
-            ratios.append(epoch_ratios)
-            if X_val is not None:
-                record.update(network.evaluate(self.module_, X_val, y_val, "val"))
-            record["time_s"] = time.perf_counter() - start
-            if X_val is not None:  # an evaluation the clock counts, the only one with eval_interval=None
-                clock.check(record["accuracy/val"], epoch, record["time_s"])
-            self.history_.append(record)
-            if progress:
+        clock, ratios = network.TargetClock(X_val, y_val, self.target_accuracy, self.eval_interval, start), []
+        with diagnostics.Progress(self.max_epochs, self.verbose and sys.stderr.isatty()) as progress:
+            for epoch in range(1, self.max_epochs + 1):
+                record, epoch_ratios = self._run_epoch(X, y, optimizer, generator, clock, epoch)
+                ratios.append(epoch_ratios)
+                if X_val is not None:
+                    record.update(network.evaluate(self.module_, X_val, y_val, "val"))
+                record["time_s"] = time.perf_counter() - start
+                if X_val is not None:  # an evaluation the clock counts, the only one with eval_interval=None
+                    clock.check(record["accuracy/val"], epoch, record["time_s"])
+                self.history_.append(record)
                 progress.update(epoch, record)
-            if not math.isfinite(record["loss/train"]):
-                self.diverged_ = True  # a result, not an error: the caller records it as such
-                break
-            if schedule is not None:
-                schedule.step()
-            best.update(self.module_, epoch, record.get("loss/val", record["loss/train"]))
-            if self.early_stopping and epoch - best.epoch >= self.patience:
-                break
-            if self.stop_at_target and clock.reached is not None:
-                break
-        if progress:
-            progress.close()
+                if on_epoch is not None:
+                    on_epoch(epoch, record)
+                if not math.isfinite(record["loss/train"]):
+                    self.diverged_ = True  # a result, not an error: the caller records it as such
+                    break
+                if schedule is not None:
+                    schedule.step()
+                best.update(self.module_, epoch, record.get("loss/val", record["loss/train"]))
+                if self.early_stopping and epoch - best.epoch >= self.patience:
+                    break
+                if self.stop_at_target and clock.reached is not None:
+                    break
         self.best_epoch_ = best.restore(self.module_)
         return clock, np.concatenate(ratios)
 

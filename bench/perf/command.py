@@ -19,6 +19,8 @@ from bench.perf.breakdown import job_breakdown
 from bench.perf.harness import Group, Target
 from bench.perf.latency import cli_latency
 from bench.perf.report_build import report_build
+from bench.perf.search import tuning_throughput
+from bench.perf.serving import single_row_latency
 from bench.perf.sizes import FULL, GROUPS, MIN_REPEATS, QUICK, Sizes
 from bench.perf.throughput import sweep_throughput
 from bench.perf.tracking import tracking_overhead
@@ -91,6 +93,14 @@ def run_groups(sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any]) -> 
         jobs, jobs_target = step("g job breakdown", job_breakdown, sizes, tmp / "breakdown")
         groups.append(jobs)
         targets.append(jobs_target)
+    if "h" in only:
+        tuned, tuned_targets = step("h tuning", tuning_throughput, sizes, tmp / "tuning")
+        groups += tuned
+        targets += tuned_targets
+    if "i" in only:
+        latency, latency_target = step("i single-row latency", single_row_latency, sizes)
+        groups.append(latency)
+        targets.append(latency_target)
     return groups, targets
 
 
@@ -111,7 +121,7 @@ def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
 
     with tempfile.TemporaryDirectory(prefix="bench-perf-") as scratch:
         tmp = Path(scratch)
-        for name in ("tracking", "share", "sweep", "report", "cli", "breakdown"):
+        for name in ("tracking", "share", "sweep", "report", "cli", "breakdown", "tuning"):
             (tmp / name).mkdir()
         groups, targets = run_groups(sizes, tmp, only, step)
     info["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 MIN_REPEATS = 5
-GROUPS = "abcdefg"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI,
-# g: where a job's time goes
+GROUPS = "abcdefghi"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI,
+# g: where a job's time goes, h: tuning (trials in-process, pruning, parallel trials), i: single-row latency
+FAMILIES = ("decision_tree", "svm", "knn", "logreg", "random_forest", "hist_gradient_boosting", "mlp")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,22 @@ class Sizes:
         "seed=0,1",
     )
     report_sizes: tuple[int, ...] = (100, 1_000, 5_000)
+    tuning_dataset: str = "satimage"
+    tuning_models: tuple[str, ...] = FAMILIES
+    tuning_trials: int = 25
+    pruning_datasets: tuple[str, ...] = ("satimage", "letter")
+    pruning_extra: tuple[str, ...] = ()  # overrides of the pruned and unpruned searches
+    parallel_job: tuple[str, ...] = (
+        "model=mlp",
+        "+protocol.search_space=mlp_lean_capacity",
+        "model.early_stopping=false",
+        "model.max_epochs=20",
+        "protocol.pruner=none",
+        "model.verbose=false",
+    )
+    parallel_trials: int = 24
+    latency_dataset: str = "digits"
+    latency_models: tuple[str, ...] = FAMILIES
 
     @property
     def digits_repeats(self) -> int:
@@ -50,4 +67,12 @@ QUICK = replace(
     tracking_sweep=("dataset=iris,wine", "model=decision_tree,mlp", "seed=0"),
     cli_sweep=("dataset=iris,wine", "model=decision_tree", "seed=0"),
     report_sizes=(100, 1_000),
+    tuning_dataset="iris",
+    tuning_models=("decision_tree", "mlp"),
+    tuning_trials=3,
+    pruning_datasets=("iris",),
+    pruning_extra=("model.max_epochs=10",),
+    parallel_job=(*FULL.parallel_job[:3], "model.max_epochs=3", *FULL.parallel_job[4:]),
+    parallel_trials=4,
+    latency_models=("decision_tree", "mlp"),
 )

@@ -47,12 +47,12 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     )
     md_path, json_path = benchmark(tiny, tmp_path / "out")
     data = json.loads(json_path.read_text())
-    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f", "g"}
+    assert set(data["groups"]) == {"a0", "a", "b", "c", "c2", "c3", "d", "e", "f", "g", "h1", "h2", "h3", "i"}
     for group in data["groups"].values():
         assert group["baseline"].startswith("Baseline")
         for row in group["rows"]:
             assert {"case", "median_s", "repeats", "ratio_vs_baseline"} <= set(row)
-            whole_sweeps = group in (data["groups"]["d"], data["groups"]["c3"], data["groups"]["g"])
+            whole_sweeps = group in [data["groups"][g] for g in ("d", "c3", "g", "h1", "h2", "h3")]
             assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
     assert "basic launcher, hydra/sweeper=basic" in {r["case"] for r in data["groups"]["d"]["rows"]}
@@ -71,11 +71,20 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     assert all(r["paired_ratio"] > 0 for r in data["groups"]["b"]["rows"])
     assert [r["runs"] for r in data["groups"]["e"]["rows"]] == [10, 30]
     assert all(r["queries"] > 0 for r in data["groups"]["e"]["rows"])
-    assert all(isinstance(t["met"], bool) for t in data["targets"]) and len(data["targets"]) >= 9
+    shares = data["groups"]["h1"]["rows"]
+    assert [r["case"] for r in shares] == ["decision_tree on iris", "mlp on iris"]
+    assert all(0 < r["ratio_vs_baseline"] <= 1 and r["trials"] == 4 for r in shares)  # the default and 3 trials
+    pruners = [r["case"].rsplit("=", 1)[1] for r in data["groups"]["h2"]["rows"]]
+    assert pruners == ["none", "median", "hyperband"] and data["groups"]["h2"]["rows"][0]["vs_unpruned_points"] == 0
+    assert all(r["trials_per_s"] > 0 for r in data["groups"]["h3"]["rows"])
+    latency = {r["case"]: r for r in data["groups"]["i"]["rows"]}
+    assert latency["decision_tree"]["ratio_vs_baseline"] == 1 and latency["mlp"]["peak_memory_mb"] > 0
+    assert latency["mlp: the network's forward pass alone"]["median_s"] < latency["mlp"]["median_s"]
+    assert all(isinstance(t["met"], bool) for t in data["targets"]) and len(data["targets"]) >= 14
     for key in ("cpu", "cores", "python", "torch", "scikit-learn", "numpy", "mlflow", "hydra-core", "torch_threads"):
         assert key in data["machine"]
     md = md_path.read_text()
-    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 12
+    assert md.startswith("# bench performance (quick run)") and md.count("\n## ") == 16
 
 
 def test_split_sweep_cuts_the_first_override_with_several_values() -> None:

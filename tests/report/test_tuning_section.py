@@ -152,3 +152,11 @@ def test_no_tuning_section_without_tuned_runs(tmp_path: Path):
     table = pd.DataFrame([run(f"h{i}", "iris", m, "holdout", 0.9, None) for i, m in enumerate(["svm", "knn"])])
     html, md = write(table, None, tmp_path)
     assert "## Tuning" not in md and 'id="tuning"' not in html and "over seeds" in md
+
+
+def test_pruned_trials_have_their_column_where_runs_record_them(tmp_path: Path):
+    table, trials = tuned_table()
+    table["tuning_trials_pruned"] = [2.0 if model == "svm" else 0.0 for model in table["model"]]
+    _, md = write(table, trials, tmp_path)
+    assert "| Pruned |" in re.sub(r" +", " ", md)
+    assert "| svm | kernel | 4 | 2 | 4 | 2 | 0.5 | 0.4 | 2 of 4 |" in re.sub(r" +", " ", md)

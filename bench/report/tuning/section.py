@@ -17,6 +17,7 @@ COLUMNS = {
     "runs": ("Runs", integer),
     "datasets": ("Datasets", integer),
     "tuning_trials": ("Trials with the default", number),
+    "tuning_trials_pruned": ("Pruned", number),
     "tuning_time_s": ("Search time (s)", number),
     "tuning_work_s": ("Trial work (s)", number),
     "default_won": ("Default chosen", text),
@@ -32,6 +33,7 @@ def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> p
         runs=("run_id", "count"),
         datasets=("dataset", "nunique"),
         tuning_trials=("tuning_trials", "median"),
+        tuning_trials_pruned=("tuning_trials_pruned", "median"),
         tuning_time_s=("tuning_time_s", "median"),
         tuning_work_s=("tuning_work_s", "median"),
     )
@@ -43,6 +45,8 @@ def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> p
     ]
     ends = band.sort_values("step").groupby("model")["median"]
     rows["default_test"], rows["tuned_test"] = ends.first(), ends.last()
+    if rows["tuning_trials_pruned"].isna().all():  # runs from before pruning recorded it
+        rows = rows.drop(columns="tuning_trials_pruned")
     return rows.reset_index()
 
 
@@ -58,7 +62,9 @@ def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> lis
         "luck moves the choice, not a rerun of the search. A trial's test accuracy is that of its fit on the inner "
         "training part; the leaderboard scores the chosen config refitted on the whole training fold.",
         "Default chosen: runs whose search kept trial 0 (on a tie the default wins). Trials and times are medians "
-        "over runs; search time is the search's wall time, trial work the trials' own fits and scores.",
+        "over runs; search time is the search's wall time, trial work the trials' own fits and scores. Pruned: "
+        "trials stopped early because their validation accuracy, reported every epoch, was losing "
+        "(protocol.pruner; only the MLP reports); a pruned trial is never chosen.",
     ]
     if missing := int((~runs["run_id"].isin(trials["run_id"])).sum()):
         notes.append(f"{integer(missing)} tuned run(s) have no readable trials.csv: their curves are left out.")
@@ -73,7 +79,7 @@ def tuning_section(ok: pd.DataFrame, trials: pd.DataFrame, palette: dict[str, st
     if "protocol" not in ok or not ok["protocol"].eq(TUNED).any():
         return None
     runs = ok[ok["protocol"].eq(TUNED)].copy()
-    for column in ("tuning_trials", "tuning_time_s", "tuning_work_s"):
+    for column in ("tuning_trials", "tuning_trials_pruned", "tuning_time_s", "tuning_work_s"):
         runs[column] = pd.to_numeric(runs[column], errors="coerce") if column in runs else float("nan")
     if "run_id" not in trials:  # no trials read (a table made without a store)
         trials = pd.DataFrame(columns=["run_id", "number", "val_accuracy", "test_accuracy"])
