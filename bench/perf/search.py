@@ -68,11 +68,12 @@ def pruning(sizes: Sizes, tmp: Path) -> tuple[list[dict[str, Any]], list[Target]
     """h2: the MLP's search with each pruner against the unpruned one, same trials and seed; the pruned searches
     run right after the unpruned one, each dataset in turn."""
     rows, targets = [], []
-    for dataset in sizes.pruning_datasets:
+    for data in sizes.pruning_datasets:
+        dataset = " ".join(o.removeprefix("dataset=") for o in data)
         base = None
         for pruner in ("none", "median", "hyperband"):
             progress(f"tuning: mlp on {dataset}, pruner {pruner}")
-            overrides = (f"dataset={dataset}", "model=mlp", f"protocol.n_trials={sizes.tuning_trials}")
+            overrides = (*data, "model=mlp", f"protocol.n_trials={sizes.tuning_trials}")
             m = tuned_job((*overrides, f"protocol.pruner={pruner}", *quiet("mlp"), *sizes.pruning_extra), str(tmp))
             base = base or m
             rows.append(
