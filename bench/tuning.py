@@ -236,23 +236,21 @@ def parallel(study: Any, objective: Objective, n_trials: int, n_jobs: int, seed:
     """``n_trials`` more trials of ``study`` run by ``n_jobs`` worker processes at once, each drawing from a seeded
     sampler of its own over one shared journal, so that each sees every finished trial; the new trials are then
     added to ``study``. Processes, not threads: the MLP's training loop is Python, and threads would share one
-    interpreter lock. The workers are joblib's reusable loky executor: started once per process, kept across jobs."""
+    interpreter lock. The workers are joblib's loky workers, as ``Parallel`` keeps them: started once per process, kept
+    across jobs, shared with any other joblib call in the process."""
     import optuna
-    from joblib.externals.loky import get_reusable_executor
+    from joblib import Parallel, delayed
 
     with tempfile.TemporaryDirectory(prefix="bench-trials-") as tmp:
         journal = str(Path(tmp) / "study.journal")
         shared = optuna.create_study(storage=_journal(journal), study_name="trials", direction="maximize")
         shared.add_trials(study.trials)
-        executor = get_reusable_executor(max_workers=n_jobs)
         shares = [n_trials // n_jobs + (w < n_trials % n_jobs) for w in range(n_jobs)]
-        futures = [
-            executor.submit(_work, journal, objective, share, 1000 * seed + w + 1, pruner)
+        Parallel(n_jobs=n_jobs, backend="loky")(
+            delayed(_work)(journal, objective, share, 1000 * seed + w + 1, pruner)
             for w, share in enumerate(shares)
             if share
-        ]
-        for future in futures:
-            future.result()
+        )
         study.add_trials(shared.get_trials(deepcopy=False)[len(study.trials) :])
 
 

@@ -216,3 +216,7 @@ def test_two_workers_run_the_trials_of_one_study(make_cfg):
     best = trials["val_accuracy"].idxmax()
     assert tuned.best == {**tuned.best, **trials["params"].iloc[best]}
     assert tuned.work_s > 0 and tuned.metrics["tuning_trials"] == 7
+    from joblib import Parallel, delayed
+
+    # the workers are joblib's own: any later joblib call in the process still gets a working executor
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-n) for n in range(3)) == [0, 1, 2]

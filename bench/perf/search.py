@@ -106,12 +106,13 @@ def parallel_trials(sizes: Sizes, tmp: Path) -> tuple[list[dict[str, Any]], Targ
     """h3: trials per second of one job at n_jobs=1 and at n_jobs=2, and of two independent processes running the
     n_jobs=1 job at once. Every trial does the same work (a fixed network, a fixed number of epochs, only weight
     decay and dropout searched), so that trials per second compare equal work."""
-    from joblib.externals.loky import get_reusable_executor
+    from joblib import Parallel, delayed
 
     job = (f"dataset={sizes.tuning_dataset}", *sizes.parallel_job, f"protocol.n_trials={sizes.parallel_trials}")
-    executor = get_reusable_executor(max_workers=2)  # the same workers protocol.n_jobs=2 then runs its trials in
-    for future in [executor.submit(tuned_job, (*job[:-1], "protocol.n_trials=1"), str(tmp)) for _ in range(2)]:
-        future.result()  # imports and first fits, in both workers, outside the figures
+    # the same loky workers protocol.n_jobs=2 then runs its trials in: imports and first fits outside the figures
+    Parallel(n_jobs=2, backend="loky")(
+        delayed(tuned_job)((*job[:-1], "protocol.n_trials=1"), str(tmp)) for _ in range(2)
+    )
 
     def rate(m: dict[str, float]) -> float:
         return m["tuning_trials"] / m["tuning_time_s"]
@@ -121,7 +122,7 @@ def parallel_trials(sizes: Sizes, tmp: Path) -> tuple[list[dict[str, Any]], Targ
     progress("tuning: n_jobs=2")
     two = tuned_job((*job, "protocol.n_jobs=2"), str(tmp))
     progress("tuning: two independent processes")
-    pair = [f.result() for f in [executor.submit(tuned_job, job, str(tmp)) for _ in range(2)]]
+    pair = Parallel(n_jobs=2, backend="loky")(delayed(tuned_job)(job, str(tmp)) for _ in range(2))
     rows = [
         {"case": "one job, protocol.n_jobs=1", "median_s": one["tuning_time_s"], "trials_per_s": rate(one)},
         {"case": "one job, protocol.n_jobs=2", "median_s": two["tuning_time_s"], "trials_per_s": rate(two)},
