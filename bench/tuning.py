@@ -304,16 +304,14 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
 
 def open_study(path: Path | None, name: str, seed: int, fresh: bool, pruner: str = "none") -> Any:
     """The fold's study, created or resumed from the journal at ``path`` (None: in memory only); ``fresh`` drops
-    earlier trials (``rerun=true``); ``pruner`` one of ``PRUNERS``."""
+    earlier trials (``rerun=true``); ``pruner`` one of ``bench.protocol.PRUNERS``."""
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the sweep's own lines
     storage = None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        storage = JournalStorage(JournalFileBackend(str(path)))
+        storage = _journal(str(path))
     if storage is not None and fresh and name in optuna.get_all_study_names(storage):
         optuna.delete_study(study_name=name, storage=storage)
     sampler = optuna.samplers.TPESampler(seed=seed)
