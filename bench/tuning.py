@@ -208,7 +208,6 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
     """Search ``space`` for the pipeline's model on the training part of ``split`` (``X_train, X_test, y_train,
     y_test``) within ``study``; the test part is scored for the tuning curve only. ``protocol.n_jobs`` > 1 runs
     the trials in that many worker processes sharing the study."""
-    import optuna
     from sklearn.model_selection import train_test_split
 
     X_train, X_test, y_train, y_test = split
@@ -220,24 +219,35 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
     objective = Objective(
         pipeline, (X_fit, y_fit, X_val, y_val, X_test, y_test), space, protocol.get("trial_timeout_s")
     )
-    if not study.trials:  # trial 0: the model's config as it stands, outside the space
-        scores = objective.evaluate({})
-        study.add_trial(optuna.trial.create_trial(value=scores["val_accuracy"], user_attrs=scores))
-    remaining = protocol["n_trials"] + 1 - len(study.trials)
-    if remaining > 0 and (n_jobs := int(protocol.get("n_jobs", 1))) > 1:
-        parallel(study, objective, remaining, n_jobs, seed, protocol.get("pruner", "none"))
-    elif remaining > 0:
-        study.optimize(objective, n_trials=remaining, catch=(Exception,))
+    default = not study.trials  # trial 0: the model's config as it stands, outside the space
+    remaining = max(protocol["n_trials"] + 1 - len(study.trials) - default, 0)
+    if (n_jobs := int(protocol.get("n_jobs", 1))) > 1:
+        parallel(study, objective, remaining, n_jobs, seed, protocol.get("pruner", "none"), default)
+    else:
+        if default:
+            add_default(study, objective.evaluate({}))
+        if remaining:
+            study.optimize(objective, n_trials=remaining, catch=(Exception,))
     defaults = {name: _plain(pipeline[-1].get_params()[name]) for name in space}
     return summarize(study.trials, defaults, time.perf_counter() - started)
 
 
-def parallel(study: Any, objective: Objective, n_trials: int, n_jobs: int, seed: int, pruner: str) -> None:
-    """``n_trials`` more trials of ``study`` run by ``n_jobs`` worker processes at once, each drawing from a seeded
-    sampler of its own over one shared journal, so that each sees every finished trial; the new trials are then
-    added to ``study``. Processes, not threads: the MLP's training loop is Python, and threads would share one
-    interpreter lock. The workers are joblib's loky workers, as ``Parallel`` keeps them: started once per process, kept
-    across jobs, shared with any other joblib call in the process."""
+def add_default(study: Any, scores: Mapping[str, float]) -> None:
+    import optuna
+
+    study.add_trial(optuna.trial.create_trial(value=scores["val_accuracy"], user_attrs=dict(scores)))
+
+
+def parallel(
+    study: Any, objective: Objective, n_trials: int, n_jobs: int, seed: int, pruner: str, default: bool
+) -> None:
+    """``n_trials`` more trials of ``study`` (and trial 0, the default config, where ``default``) run by ``n_jobs``
+    worker processes at once over one shared journal, so that each trial's sampler sees every finished trial; the
+    new trials are then added to ``study``. A task is one trial, handed to whichever worker is free: the default
+    config's fit often costs more than a trial's, and a worker that ran it would otherwise finish its share last.
+    Processes, not threads: the MLP's training loop is Python, and threads would share one interpreter lock. The
+    workers are joblib's loky workers, as ``Parallel`` keeps them: started once per process, kept across jobs,
+    shared with any other joblib call in the process."""
     import optuna
     from joblib import Parallel, delayed
 
@@ -245,13 +255,13 @@ def parallel(study: Any, objective: Objective, n_trials: int, n_jobs: int, seed:
         journal = str(Path(tmp) / "study.journal")
         shared = optuna.create_study(storage=_journal(journal), study_name="trials", direction="maximize")
         shared.add_trials(study.trials)
-        shares = [n_trials // n_jobs + (w < n_trials % n_jobs) for w in range(n_jobs)]
-        Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(_work)(journal, objective, share, 1000 * seed + w + 1, pruner)
-            for w, share in enumerate(shares)
-            if share
-        )
-        study.add_trials(shared.get_trials(deepcopy=False)[len(study.trials) :])
+        known = len(study.trials)
+        tasks = [delayed(_work)(objective)] if default else []
+        tasks += [delayed(_work)(objective, journal, 1000 * seed + i + 1, pruner) for i in range(n_trials)]
+        scores = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1)(tasks)
+        if default:
+            add_default(study, scores[0])
+        study.add_trials(shared.get_trials(deepcopy=False)[known:])
 
 
 def _journal(path: str) -> Any:
@@ -261,8 +271,9 @@ def _journal(path: str) -> Any:
     return JournalStorage(JournalFileBackend(path))
 
 
-def _work(journal: str, objective: Objective, n_trials: int, seed: int, pruner: str) -> None:
-    """One worker's share of the trials, with one torch and one BLAS thread: two workers on two cores."""
+def _work(objective: Objective, journal: str | None = None, seed: int = 0, pruner: str = "none") -> Any:
+    """One task of a worker, with one torch and one BLAS thread (two workers on two cores): a trial of the study in
+    ``journal``, its sampler seeded by ``seed``, or the default config's scores where ``journal`` is None."""
     import optuna
     from threadpoolctl import threadpool_limits
 
@@ -271,12 +282,14 @@ def _work(journal: str, objective: Objective, n_trials: int, seed: int, pruner: 
         import torch
 
         torch.set_num_threads(1)
-    sampler = optuna.samplers.TPESampler(seed=seed)
-    study = optuna.load_study(
-        study_name="trials", storage=_journal(journal), sampler=sampler, pruner=make_pruner(pruner)
-    )
     with threadpool_limits(limits=1):
-        study.optimize(objective, n_trials=n_trials, catch=(Exception,))
+        if journal is None:
+            return objective.evaluate({})
+        sampler = optuna.samplers.TPESampler(seed=seed)
+        study = optuna.load_study(
+            study_name="trials", storage=_journal(journal), sampler=sampler, pruner=make_pruner(pruner)
+        )
+        study.optimize(objective, n_trials=1, catch=(Exception,))
 
 
 def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> Tuning:

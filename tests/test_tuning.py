@@ -212,6 +212,7 @@ def test_two_workers_run_the_trials_of_one_study(make_cfg):
     tuned = job.fit_and_score(prepared).tuning
     trials = tuned.trials
     assert trials["number"].tolist() == list(range(7)) and trials["state"].eq("COMPLETE").all()
+    assert trials["params"].iloc[0] == {}  # trial 0, run by a worker too, is still the default config
     assert len({str(p) for p in trials["params"]}) == 7  # the workers drew different configs, none twice
     best = trials["val_accuracy"].idxmax()
     assert tuned.best == {**tuned.best, **trials["params"].iloc[best]}
