@@ -15,7 +15,7 @@ from bench.config import TOTAL_ENV
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    checked = False
+    checked, composed = False, {}
     try:
         if argv[:1] == ["report"]:
             from bench.cli.report_cmd import report_main
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.cli.suites import run_suite
 
                 return run_suite(suite, [a for a in argv if not a.startswith("-")])
-            os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")]))
+            os.environ[TOTAL_ENV] = str(preflight([a for a in argv if not a.startswith("-")], composed))
             checked = True
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.argv = [sys.argv[0], *argv]
     try:
-        with checked_jobs(checked):
+        with checked_jobs(checked, composed):
             sweep_job()
     except KeyboardInterrupt:
         print("\ninterrupted: the current run is marked KILLED; the same command resumes the sweep", file=sys.stderr)

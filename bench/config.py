@@ -16,6 +16,14 @@ TOTAL_ENV = "BENCH_SWEEP_TOTAL"  # the number of jobs in the sweep, for each job
 CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all composed and checked
 
 
+def checked_here() -> bool:
+    """Whether this process checked every job it runs before the sweep (``bench.sweep.checked_jobs``): a process
+    that inherited the mark, a launcher's worker, checks its jobs again."""
+    import os
+
+    return os.environ.get(CHECKED_ENV) == str(os.getpid())
+
+
 def config_dir() -> Path:
     """``conf/`` of a checkout, or the copy inside the installed package."""
     package = Path(bench.__file__).parent

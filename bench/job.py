@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from bench import capped, metrics, phases, protocol, tracking, tuning
 from bench import data as datasets
-from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, one_line
+from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, checked_here, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 LOADED: OrderedDict[str, datasets.Dataset] = OrderedDict()  # this process's datasets, shared by its jobs
@@ -133,9 +133,11 @@ class Result:
 
 
 def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
-    """The job's fold ready to fit; its data read once per process (``LOADED``)."""
+    """The job's fold ready to fit; its data read once per process (``LOADED``). Its config is checked unless this
+    process checked every job of its sweep before the sweep began."""
     with phases.phase("check"):
-        check(cfg)
+        if not checked_here():
+            check(cfg)
     with phases.phase("data"):
         data = datasets.load_once(build_source(cfg.dataset), LOADED)
     with phases.phase("split"):

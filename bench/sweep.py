@@ -30,13 +30,17 @@ def sweep_job(cfg: DictConfig) -> float | None:
 
 
 @contextlib.contextmanager
-def checked_jobs(checked: bool = True) -> Iterator[None]:
+def checked_jobs(checked: bool = True, composed: dict | None = None) -> Iterator[None]:
     """Within: this process's sweeper knows that every job was composed and checked before the sweep, and skips
-    Hydra's second composition of each (``hydra_plugins.bench_sweeper``)."""
+    Hydra's second composition of each (``hydra_plugins.bench_sweeper``); its launcher reuses ``composed``, the
+    check's compositions (``bench.cli.preflight.preflight``)."""
+    from bench.composition import hand_over
+
     if checked:
         os.environ[CHECKED_ENV] = str(os.getpid())
     try:
-        yield
+        with hand_over(composed or {}):
+            yield
     finally:
         os.environ.pop(CHECKED_ENV, None)
 

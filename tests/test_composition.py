@@ -31,6 +31,11 @@ def jobs_of(loader, argv):
     return master, [list(job) for job in itertools.product(*axes.values())]
 
 
+def hydra_loader():
+    """Hydra's own config loader on the project's configs."""
+    return ConfigLoaderImpl(config_search_path=create_config_search_path(str(CONFIG_DIR)))
+
+
 def resolved(cfg):
     """The job's own config with every interpolation resolved (the hydra node needs a running job for that)."""
     return {
@@ -50,11 +55,11 @@ SWEEPS = {
 
 @pytest.mark.parametrize("argv", SWEEPS.values(), ids=SWEEPS.keys())
 def test_a_reused_composition_is_hydras_own(argv):
-    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(CONFIG_DIR)))
+    loader, reference = hydra_loader(), hydra_loader()  # reference: Hydra's, reading every file anew
     master, jobs = jobs_of(loader, argv)
     reusing = ReusingConfigLoader(loader)
     for job in jobs:
-        ours, hydras = reusing.load_sweep_config(master, job), loader.load_sweep_config(master, job)
+        ours, hydras = reusing.load_sweep_config(master, job), reference.load_sweep_config(master, job)
         assert OmegaConf.to_container(ours) == OmegaConf.to_container(hydras), job
         assert OmegaConf.to_yaml(ours, resolve=False) == OmegaConf.to_yaml(hydras, resolve=False)
         assert resolved(ours) == resolved(hydras)
@@ -62,11 +67,67 @@ def test_a_reused_composition_is_hydras_own(argv):
 
 
 def test_it_reuses_only_across_values_and_pickles_without_its_cache():
-    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(CONFIG_DIR)))
+    loader = hydra_loader()
     master, jobs = jobs_of(loader, ["dataset=iris,wine", "model=knn", "seed=0,1,2"])
     reusing = ReusingConfigLoader(loader)
     for job in jobs:
         reusing.load_sweep_config(master, job)
     assert len(reusing.composed) == 2  # one per dataset: the seeds are values
     copy = pickle.loads(pickle.dumps(reusing))
-    assert copy.composed == {} and copy.repository is not None
+    assert copy.composed == {} and copy.repository is not None and copy.repository.cache == {}
+
+
+def test_each_config_file_is_read_once_for_all_compositions(monkeypatch):
+    loader = hydra_loader()
+    # the class Hydra's sources registry holds: its plugin scan may have re-run the module that defines it
+    files = next(
+        type(source) for source in loader.repository.get_sources() if type(source).__name__ == "FileConfigSource"
+    )
+    read = []
+    original = files.load_config
+    monkeypatch.setattr(
+        files, "load_config", lambda self, config_path: read.append(config_path) or original(self, config_path)
+    )
+    master, jobs = jobs_of(loader, ["dataset=iris,wine", "model=knn,svm"])
+    reusing = ReusingConfigLoader(loader)
+    read.clear()
+    for job in jobs:
+        reusing.load_sweep_config(master, job)
+    assert len(read) == len(set(read)) and {"dataset/wine", "model/svm"} <= set(read)
+
+
+def test_the_checks_compositions_serve_a_sweep_that_added_hydra_settings_since(tmp_path):
+    """The check composes the jobs before the sweep adds ``hydra.job.env_set`` (and under its own job name); a
+    launcher given those compositions gives each job the config Hydra composes with the settings added, and a
+    setting that picks a config group is composed anew."""
+    from hydra.core.singleton import Singleton
+    from hydra.core.utils import JobRuntime
+
+    from bench.sweep import carry_environment
+
+    loader, reference = hydra_loader(), hydra_loader()
+    argv = ["dataset=iris,wine", "model=knn,mlp", "seed=0,1", f"hydra.sweep.dir={tmp_path}"]
+    state = Singleton.get_state()
+    try:
+        JobRuntime.instance().set("name", "bench")  # the check's, as bench.config.composer names it
+        before, jobs = jobs_of(loader, argv)
+        checking = ReusingConfigLoader(loader)
+        for job in jobs:
+            checking.load_sweep_config(before, job)
+        JobRuntime.instance().set("name", "sweep")  # Hydra's app's
+        master, _ = jobs_of(loader, argv)
+        carry_environment(master, {"BENCH_PARENT_RUN_ID": "0a1b", "QUOTED": "it's"})
+        reusing = ReusingConfigLoader(loader, dict(checking.composed))
+        for job in jobs:
+            ours, hydras = reusing.load_sweep_config(master, job), reference.load_sweep_config(master, job)
+            assert OmegaConf.to_yaml(ours, resolve=False) == OmegaConf.to_yaml(hydras, resolve=False), job
+            assert ours.hydra.job.env_set.QUOTED == "it's" and ours.hydra.job.name == "sweep"
+        assert all(reusing.composed[key] is checking.composed[key] for key in checking.composed)  # none anew
+
+        other, _ = jobs_of(loader, [*argv, "hydra/launcher=joblib"])
+        launching = ReusingConfigLoader(loader, dict(checking.composed))
+        ours = launching.load_sweep_config(other, jobs[0])
+        assert OmegaConf.to_yaml(ours) == OmegaConf.to_yaml(reference.load_sweep_config(other, jobs[0]))
+        assert ours.hydra.launcher._target_.endswith("JoblibLauncher")
+    finally:
+        Singleton.set_state(state)

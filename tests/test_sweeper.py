@@ -1,5 +1,5 @@
-"""A sweep composes each distinct job once to check it (``bench.cli.preflight``) and each job once to launch
-it: ``hydra_plugins.bench_sweeper`` skips the basic sweeper's pass in between."""
+"""A sweep composes each distinct job once, to check it (``bench.cli.preflight``), and its launcher reuses those
+compositions: ``hydra_plugins.bench_sweeper`` skips the basic sweeper's pass in between."""
 
 import os
 
@@ -27,6 +27,22 @@ def validated(monkeypatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def compositions(monkeypatch) -> list[tuple[str, ...]]:
+    """The job overrides of every composition Hydra's config loader makes for a launcher or for the check."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    calls: list[tuple[str, ...]] = []
+    original = ConfigLoaderImpl.load_sweep_config
+
+    def counting(self, master_config, sweep_overrides):
+        calls.append(tuple(sweep_overrides))
+        return original(self, master_config, sweep_overrides)
+
+    monkeypatch.setattr(ConfigLoaderImpl, "load_sweep_config", counting)
+    return calls
+
+
 @pytest.mark.parametrize(("marked", "skips"), [(None, False), ("1", False), ("self", True)])
 def test_only_the_process_that_checked_the_jobs_skips_validation(monkeypatch, marked, skips):
     validated = []
@@ -41,23 +57,42 @@ def test_only_the_process_that_checked_the_jobs_skips_validation(monkeypatch, ma
     assert validated == ([] if skips else [2])
 
 
-def test_the_cli_composes_checked_jobs_only_to_launch_them(tmp_path, validated):
+def test_the_cli_composes_each_distinct_job_once_to_check_and_launch_it(
+    monkeypatch, tmp_path, validated, compositions, make_cfg
+):
+    from bench import job
+
+    checked = []
+    original = job.check
+    monkeypatch.setattr(job, "check", lambda cfg: checked.append(cfg.model.name) or original(cfg))
     args = [
         "dataset=iris",
         "model=knn,decision_tree",
-        "seed=0",
+        "seed=0,1",
         f"tracking.uri=sqlite:///{tmp_path}/mlruns.db",
         "report.enabled=false",
         f"hydra.sweep.dir={tmp_path}/multirun",
     ]
     assert main(args) == 0
     assert validated == []
+    assert sorted(checked) == ["decision_tree", "knn"]  # by the check, once per distinct job; the jobs skip theirs
+    # one composition per job that differs by more than its seed, the check's, and none by the launcher
+    assert sorted(job[:2] for job in compositions) == [
+        ("dataset=iris", "model=decision_tree"),
+        ("dataset=iris", "model=knn"),
+    ]
     assert CHECKED_ENV not in os.environ  # the mark ends with the sweep
-    assert main([*args, "hydra/sweeper=basic"]) == 0  # Hydra's sweeper validates the same jobs
-    assert validated == [2]
+    compositions.clear()
+    assert main([*args, "hydra/sweeper=basic"]) == 0  # Hydra's sweeper validates the same jobs, and composes them
+    assert validated == [4]
+    assert len(compositions) == 2 + 4 + 4  # the check's, the sweeper's validation, the launcher's
+    checked.clear()
+    monkeypatch.setenv(CHECKED_ENV, "1")  # a process that inherited another's mark, as a launcher's worker does
+    job.prepare(make_cfg("dataset=iris", "model=knn"))
+    assert checked == ["knn"]
 
 
-def test_the_check_composes_each_distinct_job_once_and_shares_defaults(monkeypatch, tmp_path):
+def test_the_check_composes_each_distinct_job_once_and_shares_defaults(monkeypatch, tmp_path, compositions):
     composed = []
     original = hydra.compose
 
@@ -73,11 +108,16 @@ def test_the_check_composes_each_distinct_job_once_and_shares_defaults(monkeypat
         "test_size=0.3",
         f"tracking.uri=sqlite:///{tmp_path}/s.db",
     ]
-    assert preflight([*args, "report.enabled=false"]) == 8
-    # the whole command, the 4 jobs that differ by more than their seed, and one config of defaults whose types
-    # the top-level overrides are checked against (none per seed, none per dataset or model)
-    assert len(composed) == 1 + 4 + 1
+    handed = {}
+    assert preflight([*args, "report.enabled=false"], handed) == 8
+    # the whole command, and one config of defaults whose types the top-level overrides are checked against (none
+    # per seed, none per dataset or model); the 4 jobs that differ by more than their seed, as a launcher would
+    assert len(composed) == 1 + 1
     assert composed.count(()) == 1
+    assert len(compositions) == 4 and len(handed) == 4
+    assert {job[:2] for job in compositions} == {
+        (f"dataset={d}", f"model={m}") for d in ("iris", "wine") for m in ("mlp", "svm")
+    }
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig
 
@@ -17,27 +18,37 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line and exit status 2."""
 
 
-def preflight(argv: list[str]) -> int:
-    """Compose and validate every job the overrides describe; return the number of jobs."""
+def preflight(argv: list[str], composed: dict | None = None) -> int:
+    """Compose and validate every job the overrides describe; return the number of jobs. Each distinct job is
+    composed as Hydra's launcher composes it; ``composed``, where given, receives those compositions, keyed as
+    ``bench.composition.ReusingConfigLoader`` keys them, so that the sweep's launcher need not compose them again."""
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
+    from bench.composition import ReusingConfigLoader
+
     parser = OverridesParser.create()
     overrides = parse(parser, argv)
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
+    # the jobs' own overrides, as Hydra's sweeper lists them: Hydra's settings are the sweep's, in the primary config
+    task = [o.input_line for o in overrides if not o.is_hydra_override()]
     check_choices(overrides)
     with composer() as compose:
         primary = compose_or_fail(compose, fixed, hydra=True)
         check_destinations(primary)
         if primary.hydra.mode == RunMode.RUN:
-            jobs = [fixed]
+            jobs = [task]
         else:
             params = OmegaConf.to_container(primary.hydra.sweeper.params or {}, resolve=False)
-            combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + argv)
+            combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
             check_choices(combined)
             jobs = expand(combined)
-        check_jobs(compose, jobs)
+        loader = ReusingConfigLoader(GlobalHydra.instance().config_loader())
+        check_jobs(compose, jobs, lambda job: loader.load_sweep_config(primary, job))
+    if composed is not None:
+        composed.update(loader.composed)
     return len(jobs)
 
 
@@ -77,8 +88,11 @@ def check_destinations(primary: DictConfig) -> None:
         raise UsageError(str(exc)) from exc
 
 
-def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> None:
-    """Compose each distinct job once and check it; type checks come first, since they need no scikit-learn."""
+def check_jobs(
+    compose: Callable[..., DictConfig], jobs: list[list[str]], compose_job: Callable[[list[str]], DictConfig]
+) -> None:
+    """Compose each distinct job once (``compose_job``) and check it; type checks come first, since they need no
+    scikit-learn. ``compose`` composes a choice of config groups alone, for the type checks."""
     # a valid seed never changes whether a config is valid: compose each other combination once
     unique = {tuple(sorted(o for o in job if not plain_seed(o))): job for job in jobs}
     defaults: dict[tuple[str, ...], DictConfig] = {}
@@ -92,7 +106,7 @@ def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> Non
     composed = []
     for job in unique.values():
         check_types(job, group_defaults)
-        composed.append((job, compose_or_fail(compose, list(job), job=True)))
+        composed.append((job, compose_or_fail(compose_job, job, job=True)))
 
     from bench.job import check, check_data  # imports scikit-learn: after the cheap checks
 
@@ -112,10 +126,10 @@ def plain_seed(override: str) -> bool:
 
 
 def compose_or_fail(
-    compose: Callable[..., DictConfig], overrides: Sequence[str], hydra: bool = False, job: bool = False
+    compose: Callable[..., DictConfig], overrides: Sequence[str], job: bool = False, **kwargs: Any
 ) -> DictConfig:
     try:
-        return compose(list(overrides), hydra=hydra)
+        return compose(list(overrides), **kwargs)
     except Exception as exc:
         where = f" (job: {' '.join(overrides)})" if job else ""
         raise UsageError(compose_error(exc) + where) from exc

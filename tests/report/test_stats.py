@@ -163,6 +163,21 @@ def test_bayesian_signed_rank_matches_a_second_implementation() -> None:
     assert signed_rank(a, b) == pytest.approx(tuple(_dirichlet_signed_rank(a, b, 0.01)), abs=0.02)
 
 
+@pytest.mark.parametrize("rope", [0.01, 0.0])
+def test_the_signed_rank_sample_is_baycomps_own(rope: float) -> None:
+    from baycomp import SignedRankTest
+
+    from bench.report.stats.bayes import signed_rank_sample
+
+    rng = np.random.default_rng(11)
+    a = rng.uniform(0.7, 0.9, 9).round(2)
+    b = np.r_[a[:3], (a[3:] + rng.normal(0.006, 0.02, 6)).round(2)]  # ties, and sums on the ROPE's edge
+    ours = signed_rank_sample(a, b, rope, 3_000, seed=4)
+    theirs = SignedRankTest(a, b, rope, nsamples=3_000, random_state=4)
+    assert ours == pytest.approx(theirs.sample, abs=1e-12)
+    assert signed_rank(a, b, rope, seed=4) != signed_rank(a, b, rope, seed=5)  # the draws do come from the seed
+
+
 def test_family_scores_take_each_familys_best_model_and_variants_count_once() -> None:
     scores = _scores()
     runs = _runs(scores.assign(mlp2=scores["mlp"] - 0.1), spread=0)

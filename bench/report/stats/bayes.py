@@ -16,11 +16,30 @@ SEED = 0  # the posterior is sampled: a fixed seed makes the report a function o
 
 def signed_rank(a: np.ndarray, b: np.ndarray, rope: float = ROPE, seed: int = SEED) -> tuple[float, float, float]:
     """P(a better), P(equivalent), P(b better) from paired scores of a and b, one per dataset."""
-    from baycomp import SignedRankTest
+    from baycomp.multiple import Posterior
 
-    posterior = SignedRankTest(np.asarray(a, float), np.asarray(b, float), rope, nsamples=SAMPLES, random_state=seed)
-    better_a, equivalent, better_b = posterior.probs(with_rope=True)
+    better_a, equivalent, better_b = Posterior(signed_rank_sample(a, b, rope, SAMPLES, seed)).probs(with_rope=True)
     return float(better_a), float(equivalent), float(better_b)
+
+
+def signed_rank_sample(a: np.ndarray, b: np.ndarray, rope: float, nsamples: int, seed: int) -> np.ndarray:
+    """``baycomp.SignedRankTest.sample``'s posterior sample, from the same Dirichlet draws, computed for all draws at
+    once: baycomp loops over the draws in Python, 0.14 s a pair of families at 20,000 draws, most of a report's
+    statistics."""
+    diff = np.concatenate([[0.0], np.asarray(b, float) - np.asarray(a, float)])
+    sums = diff[:, None] + diff[None, :]
+
+    def heaviside(x: np.ndarray) -> np.ndarray:
+        return (x > 2 * rope) + 0.5 * (x == 2 * rope)
+
+    weights = np.ones(len(diff))
+    weights[0] = 0.5  # baycomp's prior: the pseudo-observation 0
+    draws = np.random.RandomState(seed).dirichlet(weights, nsamples)
+    sample = np.zeros((nsamples, 3))
+    sample[:, 0] = np.einsum("si,ij,sj->s", draws, heaviside(-sums), draws)
+    sample[:, 2] = np.einsum("si,ij,sj->s", draws, heaviside(sums), draws)
+    sample[:, 1] = 1 - sample[:, 0] - sample[:, 2]
+    return sample
 
 
 def family_posteriors(scores: pd.DataFrame, rope: float = ROPE, seed: int = SEED) -> pd.DataFrame:
