@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import pickle
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -119,7 +118,7 @@ class ReusingConfigLoader:
     def reuse(composed: DictConfig, master_config: DictConfig, parsed: list, values: list) -> DictConfig:
         from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 
-        config = pickle.loads(pickle.dumps(composed))  # a deep copy, in a third of copy.deepcopy's time
+        config = copy.deepcopy(composed)
         ConfigLoaderImpl._apply_overrides_to_config(values, config)
         app = [o for o in parsed if not o.is_hydra_override()]
         with open_dict(config.hydra):
