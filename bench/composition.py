@@ -42,8 +42,9 @@ def handed() -> dict[tuple[str, ...], DictConfig]:
 
 
 class ReusingConfigLoader:
-    """Wraps a Hydra config loader; ``load_sweep_config`` reuses a composition where only values differ. Every
-    other attribute is the wrapped loader's. Picklable (joblib sends it to its workers) without its cache."""
+    """Wraps a Hydra config loader; ``load_sweep_config`` reuses a composition where only values differ, starting
+    from ``composed`` (a check's compositions). Every other attribute is the wrapped loader's, whose repository it
+    makes a ``SharedRepository``. Picklable (joblib sends it to its workers) without its cache."""
 
     def __init__(self, loader: Any, composed: dict[tuple[str, ...], DictConfig] | None = None) -> None:
         if not isinstance(loader.repository, SharedRepository):
@@ -155,9 +156,6 @@ class SharedRepository:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"delegate": self.delegate, "cache": {}}
-
-    def initialize_sources(self, config_search_path: Any) -> None:
-        self.delegate.initialize_sources(config_search_path)
 
     def load_config(self, config_path: str) -> Any:
         key = (config_path, *((source.provider, source.path) for source in self.delegate.get_sources()))

@@ -4,6 +4,7 @@ the processes of one sweep talk to each other."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,8 +20,6 @@ CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all
 def checked_here() -> bool:
     """Whether this process checked every job it runs before the sweep (``bench.sweep.checked_jobs``): a process
     that inherited the mark, a launcher's worker, checks its jobs again."""
-    import os
-
     return os.environ.get(CHECKED_ENV) == str(os.getpid())
 
 
