@@ -4,11 +4,13 @@ the processes of one sweep talk to each other."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 import bench
 
@@ -43,6 +45,33 @@ def composer(job_name: str = "bench") -> Iterator[Callable[..., DictConfig]]:
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name=job_name):
         yield lambda overrides=(), hydra=False: compose("config", list(overrides), return_hydra_config=hydra)
+
+
+@functools.lru_cache(maxsize=64)
+def group_defaults(group: str, choice: str, seed: int = 0) -> dict[str, Any] | None:
+    """The config of one choice of a config group as its file gives it (``model=svm``: SVC's arguments), resolved
+    for ``seed``; None where the choice cannot be composed alone. A cache: each choice is composed once per process.
+    Inside a Hydra app Hydra's own search path is used, elsewhere ``conf/``."""
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+
+    overrides = [f"{group}={choice}", f"seed={seed}"]
+    try:
+        if GlobalHydra.instance().is_initialized():
+            config = compose("config", overrides)
+        else:
+            with composer() as compose_here:
+                config = compose_here(overrides)
+        return OmegaConf.to_container(config[group], resolve=True, throw_on_missing=False)
+    except Exception:  # a choice that needs other settings to compose (or a name that is not a choice)
+        return None
+
+
+def chosen(group: str) -> str | None:
+    """The config file a Hydra job chose for ``group`` (``model=svm``: "svm"); None outside a Hydra job."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return HydraConfig.get().runtime.choices.get(group) if HydraConfig.initialized() else None
 
 
 class ConfigError(ValueError):

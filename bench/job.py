@@ -8,7 +8,6 @@ import gc
 import os
 import signal
 import threading
-import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
-from bench import capped, metrics, phases, protocol, tracking, tuning
+from bench import capped, metrics, phases, progress, protocol, tracking, tuning
 from bench import data as datasets
-from bench.config import PARENT_ENV, TOTAL_ENV, ConfigError, checked_here, one_line
+from bench.config import PARENT_ENV, ConfigError, checked_here, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 LOADED: OrderedDict[str, datasets.Dataset] = OrderedDict()  # this process's datasets, shared by its jobs
@@ -152,11 +151,13 @@ def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
     return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val)
 
 
-def fit_and_score(job: Prepared, study: Any = None) -> Result:
+def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress | None = None) -> Result:
     """Fit and measure; under ``protocol=tuned`` first choose the model's config inside the training part (in
-    ``study``, or a study of this process alone)."""
+    ``study``, or a study of this process alone). ``shown``: the job's progress, told each step and epoch."""
     model, tuned = job.model, None
+    shown = shown or progress.JobProgress("", live=False)
     if job.cfg.protocol.name == "tuned":
+        shown.doing(f"tuning (default + {job.cfg.protocol.n_trials} trials)")
         pruner = job.cfg.protocol.get("pruner", "none")
         study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True, pruner=pruner)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
@@ -166,14 +167,18 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
         model.set_params(**{f"model__{name}": value for name, value in tuned.best.items()})
     with phases.phase("fit"):
         if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
-            fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train))
+            shown.doing("fit")
+            fit_params = {"model__on_epoch": shown.epoch} if reports_epochs(model[-1]) else {}
+            fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train, **fit_params))
         else:
+            shown.doing(f"fit (capped at {cap:g} s)")
             try:
                 model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
             except capped.FitTimeout:
                 timed_out = {"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}
                 return Result(timed_out, None, None, [], tuned, True)
             job.model = model  # the child's fitted copy: what the run's artifacts describe
+    shown.doing("scoring")
     with phases.phase("score"):  # the metrics; the predictions inside are phase "predict"
         scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
         if job.X_val is not None:
@@ -196,6 +201,13 @@ def fit_and_score(job: Prepared, study: Any = None) -> Result:
     return Result(scores, test_pred, summary, curve, tuned)
 
 
+def reports_epochs(estimator: Any) -> bool:
+    """Whether the estimator's ``fit`` takes an ``on_epoch`` callback (the MLP): its epochs can be shown."""
+    import inspect
+
+    return "on_epoch" in inspect.signature(type(estimator).fit).parameters
+
+
 def tuning_seed(seed: int, fold: int | None) -> int:
     return 1000 * seed + (fold or 0)
 
@@ -212,7 +224,7 @@ def artifacts(job: dict[str, Any], prepared: Prepared, result: Result) -> dict[s
 
     # a tracking URI may carry a password: the artifact shows it redacted, as params leave it out
     shown = {**job, "tracking": {**job["tracking"], "uri": tracking.redact(str(job["tracking"]["uri"]))}}
-    files = {"config.yaml": OmegaConf.to_yaml(shown)}
+    files = {"config.yaml": OmegaConf.to_yaml(shown), "dataset.json": prepared.data.card()}
     if not result.timed_out:  # a fit killed at its cap left no model to predict with
         labels = prepared.model.classes_
         matrix = confusion_matrix(prepared.y_test, result.test_pred, labels=labels)
@@ -265,16 +277,25 @@ def run(cfg: DictConfig) -> dict[str, float]:
 
 
 def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None) -> dict[str, float]:
-    started = time.perf_counter()
+    with progress.job_progress(cfg, fold, cfg.model.get("max_epochs")) as shown:
+        scores, line = record_fold(cfg, job, store, fold, shown)
+    shown.done(line)
+    return scores
+
+
+def record_fold(
+    cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None, shown: progress.JobProgress
+) -> tuple[dict[str, float], str]:
+    """The fold's run, recorded (or the finished run found with its key): its metrics and its one line."""
     key = tracking.run_key(job if fold is None else {**job, "fold": fold})
     with phases.phase("tracking"):
         done = None if cfg.rerun else store.find_finished(key)
     if done is not None:
-        job_line(cfg, fold, f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)", started)
-        return dict(done.data.metrics)
+        return dict(done.data.metrics), f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)"
     parent = os.environ.get(PARENT_ENV) or None
     with phases.phase("tracking"):
-        run_id = store.start_run(tracking.run_name(job, fold), tracking.job_tags(job, key, parent, fold))
+        tags = tracking.job_tags(job, key, parent, fold, variants(job))
+        run_id = store.start_run(tracking.run_name(job, fold), tags)
     interrupts = NotedInterrupts()
     try:
         prepared = prepare(cfg, fold)
@@ -284,7 +305,8 @@ def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: 
             with phases.phase("tuning"):
                 seed = tuning_seed(cfg.seed, fold)
                 study = tuning.open_study(path, key, seed, fresh=cfg.rerun, pruner=cfg.protocol.get("pruner", "none"))
-        result = fit_and_score(prepared, study)
+        result = fit_and_score(prepared, study, shown)
+        shown.doing("recording")
         record(store, run_id, job, prepared, result)
         with phases.phase("tracking"):
             store.end_run(run_id)
@@ -299,17 +321,14 @@ def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: 
         failure = {"bench.outcome": "error", "bench.error": message, "bench.traceback": traceback.format_exc()[-4000:]}
         store.log(run_id, tags=failure)
         store.end_run(run_id, "FAILED")
-        job_line(cfg, fold, f"FAILED: {message}", started)
-        return {}
+        return {}, f"FAILED: {message}"
     finally:
         interrupts.restore()
     tags, scores = result.tags, result.metrics
     if result.timed_out:
-        job_line(cfg, fold, f"TIMEOUT after {scores['fit_time_s']:g} s", started)
-        return scores
+        return scores, f"TIMEOUT after {scores['fit_time_s']:g} s"
     diverged = f"  DIVERGED at epoch {tags['bench.diverged_epoch']}" if tags["bench.outcome"] == "diverged" else ""
-    job_line(cfg, fold, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s", started)
-    return scores
+    return scores, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s"
 
 
 class NotedInterrupts:
@@ -358,37 +377,18 @@ def log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.n
         mlflow.sklearn.log_model(model, name="model", input_example=example, serialization_format="cloudpickle")
 
 
+def variants(job: dict[str, Any]) -> dict[str, str]:
+    """What the job's model and dataset change from their config files' defaults: ``{"model": "C=10", ...}``."""
+    from bench.config import chosen, group_defaults
+
+    found = {}
+    for group in ("model", "dataset"):
+        choice = chosen(group) or str(job[group].get("name"))
+        found[group] = tracking.variant(job[group], group_defaults(group, choice, job["seed"]))
+    return found
+
+
 def hydra_cwd() -> str | None:
     from hydra.core.hydra_config import HydraConfig
 
     return HydraConfig.get().runtime.cwd if HydraConfig.initialized() else None
-
-
-def job_line(cfg: DictConfig, fold: int | None, text: str, started: float) -> None:
-    """The job's one line (a fold's, under cv): its place in the sweep, what it ran and how it ended."""
-    where = "" if fold is None else f"fold={fold:<3}"
-    print(
-        f"{position()}{cfg.dataset.name:<14} {cfg.model.name:<14} seed={cfg.seed:<3} {where}{swept()}{text}  "
-        f"({time.perf_counter() - started:.1f}s)",
-        flush=True,
-    )
-
-
-def position() -> str:
-    from hydra.core.hydra_config import HydraConfig
-
-    if not HydraConfig.initialized() or HydraConfig.get().job.get("num") is None:
-        return ""
-    total = os.environ.get(TOTAL_ENV, "?")
-    return f"[{HydraConfig.get().job.num + 1:>{len(total)}}/{total}] "
-
-
-def swept() -> str:
-    """The job's other overrides (``model.lr=0.1 ...``): what tells apart jobs of the same dataset and model."""
-    from hydra.core.hydra_config import HydraConfig
-
-    if not HydraConfig.initialized():
-        return ""
-    fixed = ("dataset=", "model=", "protocol=", "seed=", "experiment=", "tracking.", "report.", "rerun=", "hydra")
-    extra = [o.removeprefix("model.") for o in HydraConfig.get().overrides.task if not o.startswith(fixed)]
-    return " ".join(extra) + "  " if extra else ""

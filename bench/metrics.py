@@ -30,16 +30,16 @@ FINAL = (  # the final metrics every run logs, whatever its family
     "model_size_bytes",
 )
 MLP_SUMMARIES = (  # the MLP's final summaries, in the order its training_summary() returns them
-    "grad_ratio_first_last",
-    "grad_ratio_init",
-    "pregrad_ratio_first_last",
-    "pregrad_ratio_init",
-    "best_epoch",
-    "epochs_run",
-    "epochs_to_target",
-    "seconds_to_target",
-    "steps_to_target",
-    "examples_to_target",
+    "training/grad_ratio_first_last",
+    "training/grad_ratio_init",
+    "training/pregrad_ratio_first_last",
+    "training/pregrad_ratio_init",
+    "training/best_epoch",
+    "training/epochs_run",
+    "training/epochs_to_target",
+    "training/seconds_to_target",
+    "training/steps_to_target",
+    "training/examples_to_target",
 )
 # single-row predictions timed: on digits, 8 medians of 10 rows spread by 1.02 to 1.11x (of 20 rows: 1.12 to 1.65x)
 LATENCY_ROWS = 10

@@ -182,8 +182,8 @@ class Objective:
 
         def on_epoch(epoch: int, record: Mapping[str, float]) -> None:
             # the estimator's own validation part, inside the trial's training part: never the outer test fold
-            if "accuracy/val" in record:
-                trial.report(record["accuracy/val"], epoch)
+            if "training/val_accuracy" in record:
+                trial.report(record["training/val_accuracy"], epoch)
                 if trial.should_prune():
                     trial.set_user_attr("pruned_epoch", epoch)
                     raise optuna.TrialPruned(f"trial {trial.number} pruned at epoch {epoch}")

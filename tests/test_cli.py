@@ -41,7 +41,10 @@ def test_sweep_records_every_job_under_a_parent(quick_sweep):
         (d, m) for d in ("iris", "moons") for m in ("mlp", "decision_tree", "svm", "knn")
     }
     [mlp] = [r for r in children if r.data.tags["bench.model"] == "mlp" and r.data.tags["bench.dataset"] == "moons"]
-    assert len(client.get_metric_history(mlp.info.run_id, "accuracy/val")) == mlp.data.metrics["epochs_run"]
+    assert (
+        len(client.get_metric_history(mlp.info.run_id, "training/val_accuracy"))
+        == mlp.data.metrics["training/epochs_run"]
+    )
 
 
 def test_sweep_prints_one_line_per_job_and_where_things_are(quick_sweep):
@@ -182,5 +185,5 @@ def test_mlp_epochs_show_progress_on_a_terminal(tmp_path):
         terminal += chunk
     os.close(leader)
     assert proc.returncode == 0
-    assert b"epoch 3/3" in terminal and b"\r" in terminal
+    assert b"epoch 3/3" in terminal and b"\r" in terminal and b"iris           mlp" in terminal  # names the job
     assert b"epoch 1/3" not in proc.stdout

@@ -1,6 +1,7 @@
 """``dataset=file``: the user's CSV or Parquet file, its columns turned into numbers inside the pipeline, and a
 one-line error for each kind of bad input."""
 
+import json
 from collections import OrderedDict
 
 import numpy as np
@@ -168,8 +169,10 @@ def test_na_values_mark_missing_values_and_scaler_none_works(tmp_path):
 
 def test_facts_name_the_class_balance_of_a_file(tmp_path):
     path = write(tmp_path, "t.csv", "a,y\n" + "".join(f"{i},{'rare' if i < 2 else 'common'}\n" for i in range(8)))
-    facts = data.File(path=path, target="y").load().facts()
-    assert facts["dataset.class_counts"] == '{"common": 6, "rare": 2}' and facts["dataset.imbalance_ratio"] == "3.0"
+    loaded = data.File(path=path, target="y").load()
+    facts, card = loaded.facts(), json.loads(loaded.card())
+    assert facts["dataset.imbalance_ratio"] == "3.0" and "dataset.class_counts" not in facts  # a table, not a param
+    assert card["class_counts"] == {"common": 6, "rare": 2} and card["rows"] == "8" and card["name"] == loaded.name
 
 
 def test_a_dataset_is_read_once_per_process_and_again_when_its_file_changes(tmp_path):

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import run_cli
 
-from bench.report import load_runs
+from bench import environment
+from bench.report import build_report, load_runs
 
 GOLDEN = Path(__file__).parent / "golden"
 SWEEPS = (
@@ -22,6 +24,9 @@ SWEEPS = (
 VOLATILE = ("run_id", "start_time", "end_time", "parent_run_id")  # ids and clocks: new every run
 COMMITS = ("git_commit",)  # the commit that ran the job: the column stays, its value changes with every commit
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
+# the run summary's facts about the machine and its software: another machine prints other values
+MACHINE = ("Platform", "Python", "Library versions", "bench version", "Generated", "Tracking URI")
+MACHINE_ROW = re.compile(rf"^\| ({'|'.join(MACHINE)}) +\|.*\|$", re.MULTILINE)
 
 
 def table_shape(table: pd.DataFrame) -> str:
@@ -37,7 +42,9 @@ def table_shape(table: pd.DataFrame) -> str:
 
 
 def markdown_shape(text: str) -> str:
-    """The report with every number, commit and path replaced: its sections, tables and words remain."""
+    """The report with every number, commit, path and machine fact replaced: its sections, tables and words
+    remain."""
+    text = MACHINE_ROW.sub(lambda m: f"| {m.group(1)} | <machine> |", text)
     text = re.sub(r"\b[0-9a-f]{7,40}\b", "<hex>", text)
     text = re.sub(r"(/[\w.+-]+){2,}", "<path>", text)
     text = NUMBER.sub("#", text)
@@ -45,7 +52,7 @@ def markdown_shape(text: str) -> str:
 
 
 @pytest.mark.slow
-def test_a_fixed_small_sweep_gives_the_recorded_table_and_report(tmp_path):
+def test_a_fixed_small_sweep_gives_the_recorded_table_and_report(tmp_path, monkeypatch):
     for sweep in SWEEPS:
         done = run_cli(*sweep, f"report.out_dir={tmp_path}/reports", cwd=tmp_path)
         assert done.returncode in (0, 1), done.stderr[-2000:]
@@ -59,3 +66,17 @@ def test_a_fixed_small_sweep_gives_the_recorded_table_and_report(tmp_path):
             (GOLDEN / name).write_text(text)
     for name, text in got.items():
         assert text == (GOLDEN / name).read_text(), f"{name} differs from tests/golden/{name}"
+    # the same runs reported on another machine: another processor, core count, time zone and home directory
+    monkeypatch.setattr(environment, "cpu_model", lambda: "AMD EPYC 9654 96-Core Processor")
+    monkeypatch.setattr(environment.os, "cpu_count", lambda: 192)
+    monkeypatch.setattr(environment.platform, "machine", lambda: "aarch64")
+    monkeypatch.setenv("TZ", "Pacific/Chatham")
+    monkeypatch.setenv("HOME", str(tmp_path / "elsewhere"))
+    time.tzset()
+    try:
+        html, md = build_report(uri, "quick", tmp_path / "elsewhere")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "AMD EPYC" in md.read_text()
+    assert markdown_shape(md.read_text()) == got["quick_report.md"]

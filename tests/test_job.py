@@ -42,20 +42,34 @@ def test_mlp_run_follows_the_schema(make_cfg, tmp_path):
     assert tags["bench.dataset"] == "iris" and tags["bench.model"] == "mlp" and tags["bench.family"] == "neural"
     assert tags["bench.seed"] == "1" and tags["bench.outcome"] == "ok" and len(tags["bench.run_key"]) == 16
     assert {"bench.version", "bench.git_commit"} <= set(tags)
-    assert FINAL | {"test_log_loss", "grad_ratio_first_last", "best_epoch", "epochs_run"} <= set(run.data.metrics)
+    assert FINAL | {
+        "test_log_loss",
+        "training/grad_ratio_first_last",
+        "training/best_epoch",
+        "training/epochs_run",
+    } <= set(run.data.metrics)
     assert result["test_accuracy"] == run.data.metrics["test_accuracy"]
     assert run.data.params["model.lr"] == "0.001" and run.data.params["model.hidden_layer_sizes"] == "[8, 8]"
     assert run.data.params["dataset.name"] == "iris" and "tracking.uri" not in run.data.params
-    curve = store.client.get_metric_history(run.info.run_id, "loss/val")
+    curve = store.client.get_metric_history(run.info.run_id, "training/val_loss")
     assert [m.step for m in curve] == [1, 2, 3, 4, 5]
-    for name in ("loss/train", "accuracy/train", "accuracy/val", "grad_norm/layer_0", "grad_norm/layer_2"):
+    for name in (
+        "training/loss",
+        "training/accuracy",
+        "training/val_accuracy",
+        "training/grad_norm/layer_0",
+        "training/grad_norm/layer_2",
+    ):
         assert len(store.client.get_metric_history(run.info.run_id, name)) == 5
-    assert "dead_frac/layer_1" in run.data.metrics and "act_mean/layer_1" not in run.data.metrics
-    for name in ("dead_frac/layer_1", "update_ratio/layer_2"):  # the last epoch's value, the curve in history.csv
+    assert "training/dead_frac/layer_1" in run.data.metrics and "training/act_mean/layer_1" not in run.data.metrics
+    for name in (
+        "training/dead_frac/layer_1",
+        "training/update_ratio/layer_2",
+    ):  # the last epoch's value, the curve in history.csv
         assert [m.step for m in store.client.get_metric_history(run.info.run_id, name)] == [5]
     history = Path(store.client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path)))
     columns = history.read_text().splitlines()[0].split(",")
-    assert {"act_mean/layer_1", "act_std/layer_1", "dead_frac/layer_1"} <= set(columns)
+    assert {"training/act_mean/layer_1", "training/act_std/layer_1", "training/dead_frac/layer_1"} <= set(columns)
     artifacts = {a.path for a in store.client.list_artifacts(run.info.run_id)}
     assert artifacts == {"config.yaml", "confusion_matrix.csv", "history.csv"}
     [dataset_input] = run.inputs.dataset_inputs
@@ -68,7 +82,7 @@ def test_every_family_logs_the_same_final_metrics(make_cfg, model):
     job.run(cfg)
     store, [run] = runs(cfg)
     assert set(run.data.metrics) >= FINAL
-    assert "grad_ratio_first_last" not in run.data.metrics
+    assert "training/grad_ratio_first_last" not in run.data.metrics
     assert {a.path for a in store.client.list_artifacts(run.info.run_id)} == {"config.yaml", "confusion_matrix.csv"}
 
 
@@ -98,14 +112,14 @@ def test_diverging_mlp_is_a_result(make_cfg):
     job.run(cfg)
     _, [run] = runs(cfg)
     assert run.info.status == "FINISHED" and run.data.tags["bench.outcome"] == "diverged"
-    assert 1 <= int(run.data.tags["bench.diverged_epoch"]) == run.data.metrics["epochs_run"] < 5
+    assert 1 <= int(run.data.tags["bench.diverged_epoch"]) == run.data.metrics["training/epochs_run"] < 5
 
 
 def test_same_seed_same_metrics(make_cfg):
     cfg = make_cfg("dataset=moons", *FAST_MLP)
     first = job.run(cfg)
     again = job.run(make_cfg("dataset=moons", *FAST_MLP, "rerun=true"))
-    for name in ("test_accuracy", "train_accuracy", "test_log_loss", "grad_ratio_first_last"):
+    for name in ("test_accuracy", "train_accuracy", "test_log_loss", "training/grad_ratio_first_last"):
         assert first[name] == again[name]
 
 
@@ -232,7 +246,7 @@ def test_a_fit_over_its_cap_is_killed_and_recorded_as_a_timeout(make_cfg, capsys
     tidy = table.load_runs(cfg.tracking.uri, cfg.tracking.experiment)
     _, md = write_reports(tidy, tmp_path / "out", "report", {"experiment": "bench"})
     text = md.read_text()
-    assert re.search(r"\| Timed out +\| +1 \|", text) and "1 run(s) timed out" in text and "sleepy on iris" in text
+    assert re.search(r"\| Timed out +\| +1 \|", text) and "1 run timed out" in text and "sleepy on iris" in text
 
 
 def live_children() -> set[int]:

@@ -6,7 +6,7 @@ import pytest
 from conftest import run_cli
 
 pytestmark = pytest.mark.slow
-COMPARED = ("test_accuracy", "train_accuracy", "test_log_loss", "grad_ratio_first_last", "epochs_run")
+COMPARED = ("test_accuracy", "train_accuracy", "test_log_loss", "training/grad_ratio_first_last", "training/epochs_run")
 
 
 def finished(cwd, experiment: str) -> dict[str, dict[str, float]]:

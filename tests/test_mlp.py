@@ -71,21 +71,23 @@ def test_history_has_curves_and_per_layer_gradients(iris):
     model = small(hidden_layer_sizes=(8, 8, 8), early_stopping=False, max_epochs=5).fit(*iris)
     assert model.n_epochs_ == 5 and len(model.history_) == 5
     first = model.history_[0]
-    for key in ("loss/train", "accuracy/train", "loss/val", "accuracy/val", "time_s"):
+    for key in ("training/loss", "training/accuracy", "training/val_loss", "training/val_accuracy", "time_s"):
         assert key in first
-    assert [k for k in first if k.startswith("grad_norm/")] == [f"grad_norm/layer_{i}" for i in range(4)]
+    assert [k for k in first if k.startswith("training/grad_norm/")] == [
+        f"training/grad_norm/layer_{i}" for i in range(4)
+    ]
     assert model.grad_ratio_first_last_ > 0
 
 
 def test_diagnostics_off_records_no_gradients(iris):
     model = small(diagnostics=False, max_epochs=3).fit(*iris)
-    assert not any(k.startswith("grad_norm/") for k in model.history_[0])
+    assert not any(k.startswith("training/grad_norm/") for k in model.history_[0])
     assert np.isnan(model.grad_ratio_first_last_)
 
 
 def test_no_validation_split(iris):
     model = small(validation_fraction=0.0, early_stopping=False, max_epochs=3).fit(*iris)
-    assert "loss/val" not in model.history_[0]
+    assert "training/val_loss" not in model.history_[0]
 
 
 def test_early_stopping_restores_the_best_epoch():
@@ -93,14 +95,14 @@ def test_early_stopping_restores_the_best_epoch():
     model = MLPClassifier(hidden_layer_sizes=(256,), lr=0.01, max_epochs=300, patience=5, random_state=0).fit(X, y)
     assert model.n_epochs_ < 300
     assert model.n_epochs_ - model.best_epoch_ == 5
-    best = min(h["loss/val"] for h in model.history_)
-    assert model.history_[model.best_epoch_ - 1]["loss/val"] == best
+    best = min(h["training/val_loss"] for h in model.history_)
+    assert model.history_[model.best_epoch_ - 1]["training/val_loss"] == best
 
 
 def test_on_epoch_sees_every_epoch_and_can_stop_training(iris):
     seen = []
     small(max_epochs=4, early_stopping=False).fit(*iris, on_epoch=lambda epoch, record: seen.append((epoch, record)))
-    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4] and all("accuracy/val" in record for _, record in seen)
+    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4] and all("training/val_accuracy" in record for _, record in seen)
 
     class Stop(Exception):
         pass
@@ -158,11 +160,11 @@ def test_batch_norm_and_residual_connections_restore_the_gradient(digits, remedy
 def test_activation_probes_per_family(digits):
     relu = deep(digits, activation="relu", hidden_layer_sizes=(16, 16), max_epochs=2)
     record = relu.history_[-1]
-    assert {f"dead_frac/layer_{i}" for i in range(2)} <= set(record)
-    assert {"act_mean/layer_1", "act_std/layer_1", "update_ratio/layer_2"} <= set(record)
-    assert 0 <= record["dead_frac/layer_0"] <= 1 and record["update_ratio/layer_0"] > 0
+    assert {f"training/dead_frac/layer_{i}" for i in range(2)} <= set(record)
+    assert {"training/act_mean/layer_1", "training/act_std/layer_1", "training/update_ratio/layer_2"} <= set(record)
+    assert 0 <= record["training/dead_frac/layer_0"] <= 1 and record["training/update_ratio/layer_0"] > 0
     sigmoid = deep(digits, activation="sigmoid", hidden_layer_sizes=(16,), max_epochs=2, lr=50.0)
-    assert sigmoid.history_[-1]["saturated_frac/layer_0"] > 0.5  # a huge step pins the units at their bounds
+    assert sigmoid.history_[-1]["training/saturated_frac/layer_0"] > 0.5  # a huge step pins the units at their bounds
     assert not any(k.startswith("dead_frac") for k in sigmoid.history_[-1])
 
 
@@ -181,23 +183,23 @@ def test_dead_units_are_counted():
     with captured_activations(model.module_) as outputs, torch.no_grad():
         model.module_(torch.as_tensor(X, dtype=torch.float32))
     stats = activation_stats(outputs, "relu")
-    assert stats["dead_frac/layer_0"] >= 0.5
+    assert stats["training/dead_frac/layer_0"] >= 0.5
 
 
 def test_time_to_target(iris):
     model = small(lr=0.01, max_epochs=30, early_stopping=False).fit(*iris)
-    best = max(h["accuracy/val"] for h in model.history_)
+    best = max(h["training/val_accuracy"] for h in model.history_)
     epoch = int(model.epochs_to_target_)
-    assert model.history_[epoch - 1]["accuracy/val"] >= 0.99 * best
-    assert all(h["accuracy/val"] < 0.99 * best for h in model.history_[: epoch - 1])
+    assert model.history_[epoch - 1]["training/val_accuracy"] >= 0.99 * best
+    assert all(h["training/val_accuracy"] < 0.99 * best for h in model.history_[: epoch - 1])
     assert model.seconds_to_target_ == model.history_[epoch - 1]["time_s"]
 
 
 def test_time_to_a_fixed_target(iris):
     model = small(lr=0.01, max_epochs=30, early_stopping=False, target_accuracy=0.8).fit(*iris)
     epoch = int(model.epochs_to_target_)
-    assert model.history_[epoch - 1]["accuracy/val"] >= 0.8
-    assert all(h["accuracy/val"] < 0.8 for h in model.history_[: epoch - 1])
+    assert model.history_[epoch - 1]["training/val_accuracy"] >= 0.8
+    assert all(h["training/val_accuracy"] < 0.8 for h in model.history_[: epoch - 1])
     unreachable = small(lr=1e-5, max_epochs=2, early_stopping=False, target_accuracy=1.0).fit(*iris)
     assert math.isnan(unreachable.epochs_to_target_) and math.isnan(unreachable.seconds_to_target_)
 
@@ -225,15 +227,15 @@ def test_every_option_trains(iris, params):
 
 def test_step_schedule_divides_the_rate(iris):
     kwargs = {"lr": 0.1, "max_epochs": 9, "early_stopping": False, "optimizer": "sgd"}
-    constant = small(**kwargs).fit(*iris).history_[-1]["update_ratio/layer_0"]
-    step = small(lr_schedule="step", **kwargs).fit(*iris).history_[-1]["update_ratio/layer_0"]
+    constant = small(**kwargs).fit(*iris).history_[-1]["training/update_ratio/layer_0"]
+    step = small(lr_schedule="step", **kwargs).fit(*iris).history_[-1]["training/update_ratio/layer_0"]
     assert step < constant / 20  # two divisions by 10 by the last third
 
 
 def test_gradient_clipping_bounds_the_update(iris):
     huge = {"optimizer": "sgd", "lr": 1.0, "max_epochs": 1, "early_stopping": False, "batch_size": None}
-    free = small(**huge).fit(*iris).history_[0]["update_ratio/layer_0"]
-    clipped = small(grad_clip=1e-3, **huge).fit(*iris).history_[0]["update_ratio/layer_0"]
+    free = small(**huge).fit(*iris).history_[0]["training/update_ratio/layer_0"]
+    clipped = small(grad_clip=1e-3, **huge).fit(*iris).history_[0]["training/update_ratio/layer_0"]
     assert clipped < free / 10
 
 
@@ -290,45 +292,47 @@ def test_training_summary_reports_the_fitted_run(iris):
     summary = model.training_summary()
     assert list(summary.metrics) == list(MLP_SUMMARIES)
     expected = {
-        "grad_ratio_first_last": model.grad_ratio_first_last_,
-        "grad_ratio_init": model.grad_ratio_init_,
-        "pregrad_ratio_first_last": model.pregrad_ratio_first_last_,
-        "pregrad_ratio_init": model.pregrad_ratio_init_,
-        "best_epoch": model.best_epoch_,
-        "epochs_run": model.n_epochs_,
-        "epochs_to_target": model.epochs_to_target_,
-        "seconds_to_target": model.seconds_to_target_,
-        "steps_to_target": model.steps_to_target_,
-        "examples_to_target": model.examples_to_target_,
+        "training/grad_ratio_first_last": model.grad_ratio_first_last_,
+        "training/grad_ratio_init": model.grad_ratio_init_,
+        "training/pregrad_ratio_first_last": model.pregrad_ratio_first_last_,
+        "training/pregrad_ratio_init": model.pregrad_ratio_init_,
+        "training/best_epoch": model.best_epoch_,
+        "training/epochs_run": model.n_epochs_,
+        "training/epochs_to_target": model.epochs_to_target_,
+        "training/seconds_to_target": model.seconds_to_target_,
+        "training/steps_to_target": model.steps_to_target_,
+        "training/examples_to_target": model.examples_to_target_,
     }
     assert {k: str(v) for k, v in summary.metrics.items()} == {k: str(v) for k, v in expected.items()}  # NaN too
     assert summary.history == model.history_ and summary.tags == {"bench.outcome": "ok"}
     assert [c["epoch"] for c in summary.curves] == [1, 2, 3, 4]
-    *earlier, last = summary.curves
-    assert all(k.startswith(("grad_norm/", "loss/", "accuracy/")) for k in earlier[0] if "/" in k)
-    assert {"grad_norm/layer_2", "loss/val", "accuracy/val", "time_s"} <= set(earlier[0])
-    assert {"update_ratio/layer_0", "dead_frac/layer_1"} <= set(last)
-    assert last == {k: v for k, v in model.history_[-1].items() if not k.startswith(("act_mean/", "act_std/"))}
+    curve_keys = {"epoch", "time_s", "training/loss", "training/val_loss", "training/val_accuracy"}
+    curve_keys |= {f"training/grad_norm/layer_{i}" for i in range(3)}
+    assert all(set(curve) == curve_keys for curve in summary.curves)  # the same series every epoch: line charts
+    assert {"training/update_ratio/layer_0", "training/dead_frac/layer_1"} <= set(summary.history[-1])
 
 
-def test_curves_keep_last_epoch_diagnostics_at_the_last_epoch_and_activations_never():
+def test_mlflow_gets_the_per_epoch_curves_and_history_csv_keeps_the_rest():
     from bench.mlp.diagnostics import curves
 
     record = {
         "epoch": 1,
-        "loss/train": 0.5,
-        "grad_norm/layer_0": 0.1,
-        "update_ratio/layer_0": 0.01,
-        "dead_frac/layer_0": 0.2,
-        "saturated_frac/layer_0": 0.3,
-        "act_mean/layer_0": 0.4,
-        "act_std/layer_0": 0.6,
+        "training/loss": 0.5,
+        "training/accuracy": 0.8,  # train_accuracy says it once, for the fitted model: one name per quantity
+        "training/val_loss": 0.6,
+        "training/val_accuracy": 0.7,
+        "training/grad_norm/layer_0": 0.1,
+        "training/update_ratio/layer_0": 0.01,
+        "training/dead_frac/layer_0": 0.2,
+        "training/saturated_frac/layer_0": 0.3,
+        "training/act_mean/layer_0": 0.4,
+        "training/act_std/layer_0": 0.6,
         "time_s": 0.02,
     }
     history = [record, {**record, "epoch": 2}]
-    every_epoch = {"loss/train": 0.5, "grad_norm/layer_0": 0.1, "time_s": 0.02}
-    last_only = {"update_ratio/layer_0": 0.01, "dead_frac/layer_0": 0.2, "saturated_frac/layer_0": 0.3}
-    assert curves(history) == [{"epoch": 1, **every_epoch}, {"epoch": 2, **every_epoch, **last_only}]
+    kept = {k: record[k] for k in ("training/loss", "training/val_loss", "training/val_accuracy", "time_s")}
+    kept["training/grad_norm/layer_0"] = 0.1
+    assert curves(history) == [{"epoch": 1, **kept}, {"epoch": 2, **kept}]
     assert curves([]) == []
 
 
@@ -336,7 +340,7 @@ def test_training_summary_of_a_diverged_run_names_the_epoch(iris):
     model = small(optimizer="sgd", lr=1e12, max_epochs=50, early_stopping=False).fit(*iris)
     summary = model.training_summary()
     assert summary.tags == {"bench.outcome": "diverged", "bench.diverged_epoch": str(model.n_epochs_)}
-    assert summary.metrics["epochs_run"] == model.n_epochs_ == len(summary.curves)
+    assert summary.metrics["training/epochs_run"] == model.n_epochs_ == len(summary.curves)
 
 
 def test_training_summary_needs_a_fitted_model():

@@ -61,10 +61,12 @@ def test_a_deep_sigmoid_network_shows_vanishing_gradients_from_the_first_step(de
 
 def test_pre_activation_gradients_shrink_on_their_way_down(deep_sigmoid):
     record = deep_sigmoid.history_[0]
-    assert [k for k in record if k.startswith("pregrad_rms/")] == [f"pregrad_rms/layer_{i}" for i in range(8)]
+    assert [k for k in record if k.startswith("training/pregrad_rms/")] == [
+        f"training/pregrad_rms/layer_{i}" for i in range(8)
+    ]
     assert 0 < deep_sigmoid.pregrad_ratio_first_last_ < 1
     assert 0 < deep_sigmoid.pregrad_ratio_init_ < 1
-    assert {f"grad_rms/layer_{i}" for i in range(9)} <= set(record)
+    assert {f"training/grad_rms/layer_{i}" for i in range(9)} <= set(record)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_one_hidden_layer_has_no_ratios(iris):
     model = small(max_epochs=3).fit(*iris)
     for name in ("grad_ratio_first_last_", "grad_ratio_init_", "pregrad_ratio_first_last_", "pregrad_ratio_init_"):
         assert math.isnan(getattr(model, name)), name
-    assert "pregrad_rms/layer_0" in model.history_[0] and "grad_rms/layer_1" in model.history_[0]
+    assert "training/pregrad_rms/layer_0" in model.history_[0] and "training/grad_rms/layer_1" in model.history_[0]
 
 
 def test_the_gradient_norm_in_the_history_is_the_median_over_the_steps(iris):
@@ -84,14 +86,16 @@ def test_the_gradient_norm_in_the_history_is_the_median_over_the_steps(iris):
     record = model.history_[0]
     sizes = [layer.weight.numel() for layer in (model.module_[0].linear, model.module_[1].linear, model.module_[2])]
     for i, size in enumerate(sizes):  # one step's ratio is exact; the median of several stays close to it
-        assert record[f"grad_rms/layer_{i}"] == pytest.approx(record[f"grad_norm/layer_{i}"] / math.sqrt(size), 0.5)
+        assert record[f"training/grad_rms/layer_{i}"] == pytest.approx(
+            record[f"training/grad_norm/layer_{i}"] / math.sqrt(size), 0.5
+        )
 
 
 @pytest.mark.parametrize("activation, dead", [("relu", True), ("leaky_relu", False), ("gelu", False)])
 def test_only_relu_records_dead_units(iris, activation, dead):
     record = small(hidden_layer_sizes=(8, 8), activation=activation, max_epochs=2).fit(*iris).history_[-1]
-    assert any(k.startswith("dead_frac/") for k in record) is dead
-    assert not any(k.startswith("saturated_frac/") for k in record)
+    assert any(k.startswith("training/dead_frac/") for k in record) is dead
+    assert not any(k.startswith("training/saturated_frac/") for k in record)
 
 
 def test_steps_and_examples_to_a_target_within_epochs(iris):
@@ -114,11 +118,11 @@ def test_eval_interval_none_reproduces_the_per_epoch_target(iris):
     params = {"lr": 0.01, "max_epochs": 30, "early_stopping": False, "target_accuracy": 0.8}
     model = small(**params).fit(*iris)
     epoch = int(model.epochs_to_target_)
-    assert model.history_[epoch - 1]["accuracy/val"] >= 0.8
-    assert all(h["accuracy/val"] < 0.8 for h in model.history_[: epoch - 1])
+    assert model.history_[epoch - 1]["training/val_accuracy"] >= 0.8
+    assert all(h["training/val_accuracy"] < 0.8 for h in model.history_[: epoch - 1])
     assert model.seconds_to_target_ == model.history_[epoch - 1]["time_s"]
     within = small(eval_interval=10_000, **params).fit(*iris)  # never due within an epoch: the same training
-    assert within.history_[-1]["loss/train"] == model.history_[-1]["loss/train"]
+    assert within.history_[-1]["training/loss"] == model.history_[-1]["training/loss"]
     assert within.epochs_to_target_ == model.epochs_to_target_ and within.steps_to_target_ == model.steps_to_target_
 
 

@@ -2,7 +2,9 @@
 in for the network, as in scikit-learn's tests; every data home is a temporary directory, so the fixtures never
 reach a real cache."""
 
+import json
 from io import BytesIO
+from pathlib import Path
 from urllib.error import HTTPError, URLError
 
 import numpy as np
@@ -104,8 +106,8 @@ def test_run_logs_the_openml_id_and_version(monkeypatch, tmp_path, make_cfg):
     [run] = store.client.search_runs([store.experiment_id])
     params = run.data.params
     assert params["dataset.openml_id"] == "61" and params["dataset.openml_version"] == "1"
-    assert params["dataset.imbalance_ratio"] == "1.0" and params["dataset.class_counts"].startswith(
-        '{"Iris-setosa": 50'
-    )
+    assert params["dataset.imbalance_ratio"] == "1.0" and "dataset.class_counts" not in params
+    card = json.loads(Path(store.client.download_artifacts(run.info.run_id, "dataset.json", str(tmp_path))).read_text())
+    assert card["class_counts"]["Iris-setosa"] == 50
     [logged] = run.inputs.dataset_inputs
     assert logged.dataset.name == "iris" and logged.dataset.digest == params["dataset.digest"]

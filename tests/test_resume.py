@@ -52,7 +52,7 @@ def test_sigkill_then_rerun_completes_only_the_missing_jobs(tmp_path):
 
     again = run_cli(*SWEEP, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert "marked 2 interrupted run(s) KILLED" in again.stdout  # the job and its sweep's parent run
+    assert "marked 2 interrupted runs KILLED" in again.stdout  # the job and its sweep's parent run
     assert again.stdout.count("skipped") == 1
     after = statuses(db)
     assert ("digits/mlp_deep_sigmoid/seed=0", "KILLED") in after

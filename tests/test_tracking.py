@@ -58,14 +58,15 @@ def test_sqlite_store_uses_write_ahead_log_and_text_files_land_as_artifacts(tmp_
 def test_log_batches_beyond_mlflow_limits(store):
     run_id = store.start_run("r", {"bench.run_key": "k"})
     curves = [
-        {"epoch": e, "time_s": e / 10, **{f"grad_norm/layer_{i}": e * i for i in range(12)}} for e in range(1, 101)
+        {"epoch": e, "time_s": e / 10, **{f"training/grad_norm/layer_{i}": e * i for i in range(12)}}
+        for e in range(1, 101)
     ]  # 1,200 curve points: more than one batch
     params = {f"p{i}": str(i) for i in range(150)}
     store.log(run_id, {"test_accuracy": 0.5}, curves, params, {"bench.outcome": "ok"})
     store.end_run(run_id)
     run = store.client.get_run(run_id)
     assert len(run.data.params) == 150 and run.data.tags["bench.outcome"] == "ok"
-    history = store.client.get_metric_history(run_id, "grad_norm/layer_3")
+    history = store.client.get_metric_history(run_id, "training/grad_norm/layer_3")
     assert [m.step for m in history] == list(range(1, 101))
     assert history[-1].value == 300
     assert history[-1].timestamp - history[0].timestamp == pytest.approx(9900, abs=2)

@@ -19,7 +19,9 @@ IDENTITY = (
     "run_id",
     "run_name",
     "dataset",
+    "dataset_variant",
     "model",
+    "variant",
     "family",
     "protocol",
     "seed",
@@ -47,9 +49,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def destination(out: Path | None, fmt: str | None, experiment: str) -> tuple[Path, str]:
-    """The file and its format: each follows from the other when only one is given."""
-    if fmt is None:
-        fmt = FORMATS.get(out.suffix.lower(), DEFAULT_FORMAT) if out else DEFAULT_FORMAT
+    """The file and its format: each follows from the other when only one is given; a suffix that names no
+    format (``runs.xlsx``) or another format than ``--format`` is refused with one line."""
+    suffix = out.suffix.lower() if out else ""
+    named = FORMATS.get(suffix)
+    if suffix and named is None and fmt is None:
+        choices = ", ".join(FORMATS)
+        raise UsageError(f"--out {str(out)!r}: unknown file format {suffix!r}; choose from: {choices} (or --format)")
+    if named and fmt and named != fmt:
+        raise UsageError(f"--out {str(out)!r} names a {named} file but --format is {fmt}")
+    fmt = fmt or named or DEFAULT_FORMAT
     return (out or Path("reports") / f"{experiment}.{fmt}"), fmt
 
 

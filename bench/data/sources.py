@@ -26,7 +26,7 @@ CACHED = 4  # datasets a process keeps loaded (load_once)
 
 # what a run records about its data (Dataset.facts): measured on the data or reported by its source, never set, so
 # reports name dataset variants by settings only
-FACTS = ("rows", "features", "classes", "class_counts", "imbalance_ratio", "digest", "openml_id", "openml_version")
+FACTS = ("rows", "features", "classes", "imbalance_ratio", "digest", "openml_id", "openml_version")
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,22 @@ class Dataset:
         return max(counts) / min(counts)
 
     def facts(self) -> dict[str, str]:
-        """What a run records about its data, as MLflow params: size, class balance, digest, source facts."""
+        """What a run records about its data as MLflow params, values runs are compared and sorted by: size, class
+        balance, digest, source facts. The class counts, a table rather than a value, are in :meth:`card`."""
         facts = {  # FACTS: these, then the source's own (Dataset.info)
             "dataset.rows": len(self.y),
             "dataset.features": self.X.shape[1],
             "dataset.classes": self.n_classes,
-            "dataset.class_counts": json.dumps(self.class_counts),
             "dataset.imbalance_ratio": round(self.imbalance_ratio, 4),
             "dataset.digest": self.digest,
             **{f"dataset.{key}": value for key, value in self.info.items()},
         }
         return {key: str(value) for key, value in facts.items() if value is not None}
+
+    def card(self) -> str:
+        """The run's ``dataset.json`` artifact: its facts and the rows of each class, as JSON."""
+        facts = {key.removeprefix("dataset."): value for key, value in self.facts().items()}
+        return json.dumps({"name": self.name, **facts, "class_counts": self.class_counts}, indent=2)
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,20 @@ import numpy as np
 from bench.metrics import MLP_SUMMARIES, TrainingSummary
 
 TARGET_SHARE = 0.99  # time-to-target: first epoch reaching this share of the best validation accuracy
-HISTORY_ONLY = ("act_mean/", "act_std/")  # history columns kept out of MLflow's metrics
-# in MLflow at the last epoch only
-LAST_EPOCH_ONLY = ("update_ratio/", "dead_frac/", "saturated_frac/", "grad_rms/", "pregrad_rms/")
+# the history's columns that MLflow stores as curves, every epoch: what changes per epoch and runs are compared
+# on. The rest (the running training accuracy, which train_accuracy states once for the fitted model; per-layer
+# update ratios, dead or saturated units, gradient RMS, activation statistics) are in history.csv
+CURVES = ("training/loss", "training/val_loss", "training/val_accuracy", "training/grad_norm/")
 
 
 def gradient_stats(norms: np.ndarray, sizes: Sequence[int]) -> tuple[dict[str, float], np.ndarray]:
     """One epoch's weight-gradient statistics from ``norms`` (steps x linear layers: L2 norms; ``sizes``: each
-    layer's weight count). History columns: per layer the median over the steps of the norm (``grad_norm/``) and
-    of the per-element RMS, norm / sqrt(size) (``grad_rms/``). Also returns each step's first-over-last hidden
-    layer RMS ratio (``hidden_ratio``)."""
+    layer's weight count). History columns: per layer the median over the steps of the norm
+    (``training/grad_norm/``) and of the per-element RMS, norm / sqrt(size) (``training/grad_rms/``). Also returns
+    each step's first-over-last hidden layer RMS ratio (``hidden_ratio``)."""
     rms = norms / np.sqrt(np.asarray(sizes, dtype=np.float64))
-    stats = {f"grad_norm/layer_{i}": float(v) for i, v in enumerate(np.median(norms, axis=0))}
-    stats.update({f"grad_rms/layer_{i}": float(v) for i, v in enumerate(np.median(rms, axis=0))})
+    stats = {f"training/grad_norm/layer_{i}": float(v) for i, v in enumerate(np.median(norms, axis=0))}
+    stats.update({f"training/grad_rms/layer_{i}": float(v) for i, v in enumerate(np.median(rms, axis=0))})
     return stats, hidden_ratio(rms[:, :-1])  # the last column is the output layer
 
 
@@ -52,9 +53,10 @@ def median_and_first(ratios: np.ndarray) -> tuple[float, float]:
 
 
 def pregrad_ratios(history: list[dict]) -> tuple[float, float]:
-    """First-over-last hidden layer ratio of the pre-activation gradient RMS (``pregrad_rms/``, sampled once per
-    epoch): its median over the epochs and its value at the first step; NaN with fewer than two hidden layers."""
-    columns = [k for k in history[0] if k.startswith("pregrad_rms/")] if history else []
+    """First-over-last hidden layer ratio of the pre-activation gradient RMS (``training/pregrad_rms/``, sampled
+    once per epoch): its median over the epochs and its value at the first step; NaN with fewer than two hidden
+    layers."""
+    columns = [k for k in history[0] if k.startswith("training/pregrad_rms/")] if history else []
     rms = np.array([[h.get(k, math.nan) for k in columns] for h in history], dtype=np.float64)
     return median_and_first(hidden_ratio(rms.reshape(len(history), len(columns))))
 
@@ -62,7 +64,7 @@ def pregrad_ratios(history: list[dict]) -> tuple[float, float]:
 def time_to_target(history: list[dict], target: float | None = None) -> tuple[float, float]:
     """Epoch and seconds at which validation accuracy first reached ``target`` (default: ``TARGET_SHARE`` of its
     best); NaN, NaN without validation or when it never did."""
-    accuracies = [h.get("accuracy/val", math.nan) for h in history]
+    accuracies = [h.get("training/val_accuracy", math.nan) for h in history]
     if not accuracies or all(math.isnan(a) for a in accuracies):
         return math.nan, math.nan
     if target is None:
@@ -74,19 +76,9 @@ def time_to_target(history: list[dict], target: float | None = None) -> tuple[fl
 
 
 def curves(history: list[dict[str, float]]) -> list[dict[str, float]]:
-    """The history's curves for MLflow: every epoch of the losses, accuracies and gradient norms, which runs are
-    compared on; the other per-layer diagnostics at the last epoch only, so that the runs table still shows them
-    (each logged value costs MLflow a row, and their full curves are read from ``history.csv``). Activation means
-    and stds stay in ``history.csv`` only."""
-    last = len(history) - 1
-    return [
-        {
-            k: v
-            for k, v in record.items()
-            if not k.startswith(HISTORY_ONLY) and (i == last or not k.startswith(LAST_EPOCH_ONLY))
-        }
-        for i, record in enumerate(history)
-    ]
+    """The history's curves for MLflow (``CURVES``), step = epoch: one line chart each in the MLflow UI. Each
+    logged value costs MLflow a row; the other columns are read from ``history.csv``."""
+    return [{k: v for k, v in record.items() if k in ("epoch", "time_s") or k.startswith(CURVES)} for record in history]
 
 
 def outcome_tags(diverged: bool, n_epochs: int) -> dict[str, str]:
@@ -124,10 +116,10 @@ class Progress:
             return
         width = 24
         done = int(width * epoch / self.total)
-        val = f" val_acc {record['accuracy/val']:.3f}" if "accuracy/val" in record else ""
+        val = f" val_acc {record['training/val_accuracy']:.3f}" if "training/val_accuracy" in record else ""
         sys.stderr.write(
             f"\r  [{'#' * done}{'.' * (width - done)}] epoch {epoch}/{self.total} "
-            f"loss {record['loss/train']:.4f}{val}   "
+            f"loss {record['training/loss']:.4f}{val}   "
         )
         sys.stderr.flush()
 

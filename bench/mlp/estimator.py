@@ -96,15 +96,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     module_ : torch.nn.Sequential
         The trained network: one block per hidden layer, then the linear output layer.
     history_ : list of dict
-        One record per epoch. ``epoch``; ``loss/train``, ``accuracy/train`` (running averages over the epoch's
-        batches); ``loss/val``, ``accuracy/val``; ``time_s`` (seconds since training started); and with
-        ``diagnostics``: ``grad_norm/layer_<i>``, ``grad_rms/layer_<i>`` (median over the epoch's steps of the L2
+        One record per epoch, its keys the names MLflow knows them by: ``epoch``; ``training/loss``,
+        ``training/accuracy`` (running averages over the epoch's batches); ``training/val_loss``,
+        ``training/val_accuracy``; ``time_s`` (seconds since training started); and with ``diagnostics``:
+        ``training/grad_norm/layer_<i>``, ``training/grad_rms/layer_<i>`` (median over the epoch's steps of the L2
         norm, and of the per-element RMS, of linear layer i's weight gradient; layer 0 is the first hidden layer,
-        the last the output layer), ``update_ratio/layer_<i>`` (the epoch's last weight change over the weights, in
-        norm), and per hidden layer on the epoch's first mini-batch as the network saw it in training:
-        ``act_mean/``, ``act_std/``, ``pregrad_rms/layer_<i>`` (per-element RMS of dloss/dpre-activation),
-        ``dead_frac/`` (ReLU: units never active on it) or ``saturated_frac/`` (sigmoid, tanh: outputs within 0.01
-        of a bound); neither for leaky ReLU and GELU, which always pass a gradient.
+        the last the output layer), ``training/update_ratio/layer_<i>`` (the epoch's last weight change over the
+        weights, in norm), and per hidden layer on the epoch's first mini-batch as the network saw it in training:
+        ``training/act_mean/``, ``training/act_std/``, ``training/pregrad_rms/layer_<i>`` (per-element RMS of
+        dloss/dpre-activation), ``training/dead_frac/`` (ReLU: units never active on it) or
+        ``training/saturated_frac/`` (sigmoid, tanh: outputs within 0.01 of a bound); neither for leaky ReLU and
+        GELU, which always pass a gradient.
     best_epoch_ : int
         The epoch whose weights the model keeps (lowest validation loss, or training loss without validation).
     n_epochs_ : int
@@ -115,7 +117,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Per step, the weight-gradient RMS of the first hidden layer over the last hidden layer's: the median over
         all steps, and at the first (initial weights). Far below 1: vanishing gradients; NaN under 2 hidden layers.
     pregrad_ratio_first_last_, pregrad_ratio_init_ : float
-        The same two for the pre-activation gradient (``pregrad_rms/``, sampled once per epoch).
+        The same two for the pre-activation gradient (``training/pregrad_rms/``, sampled once per epoch).
     epochs_to_target_, seconds_to_target_ : float
         Epoch (and seconds since training started) of the first evaluation at which validation accuracy reached
         ``target_accuracy`` (default: 99% of its best); NaN without validation or when it never did.
@@ -288,17 +290,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     record.update(network.evaluate(self.module_, X_val, y_val, "val"))
                 record["time_s"] = time.perf_counter() - start
                 if X_val is not None:  # an evaluation the clock counts, the only one with eval_interval=None
-                    clock.check(record["accuracy/val"], epoch, record["time_s"])
+                    clock.check(record["training/val_accuracy"], epoch, record["time_s"])
                 self.history_.append(record)
                 progress.update(epoch, record)
                 if on_epoch is not None:
                     on_epoch(epoch, record)
-                if not math.isfinite(record["loss/train"]):
+                if not math.isfinite(record["training/loss"]):
                     self.diverged_ = True  # a result, not an error: the caller records it as such
                     break
                 if schedule is not None:
                     schedule.step()
-                best.update(self.module_, epoch, record.get("loss/val", record["loss/train"]))
+                best.update(self.module_, epoch, record.get("training/val_loss", record["training/loss"]))
                 if self.early_stopping and epoch - best.epoch >= self.patience:
                     break
                 if self.stop_at_target and clock.reached is not None:
@@ -396,5 +398,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         history, the curves MLflow stores and the outcome tags."""
         check_is_fitted(self)
         # each summary is the learned attribute of its name, but epochs_run (n_epochs_, as scikit-learn names it)
-        values = [getattr(self, "n_epochs_" if name == "epochs_run" else f"{name}_") for name in MLP_SUMMARIES]
+        names = [name.removeprefix("training/") for name in MLP_SUMMARIES]
+        values = [getattr(self, "n_epochs_" if name == "epochs_run" else f"{name}_") for name in names]
         return diagnostics.summarize(self.history_, values, self.diverged_, self.n_epochs_)

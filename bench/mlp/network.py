@@ -144,25 +144,26 @@ def scheduler(name: str, opt: optim.Optimizer, max_epochs: int) -> optim.lr_sche
 
 @torch.no_grad()
 def evaluate(network: nn.Sequential, X: torch.Tensor, y: torch.Tensor, split: str) -> dict[str, float]:
-    """Loss and accuracy of the network in eval mode on one split (``loss/<split>``, ``accuracy/<split>``)."""
+    """Loss and accuracy of the network in eval mode on one split (``training/<split>_loss``,
+    ``training/<split>_accuracy``)."""
     network.eval()
     logits = network(X)
     return {
-        f"loss/{split}": F.cross_entropy(logits, y).item(),
-        f"accuracy/{split}": (logits.argmax(1) == y).float().mean().item(),
+        f"training/{split}_loss": F.cross_entropy(logits, y).item(),
+        f"training/{split}_accuracy": (logits.argmax(1) == y).float().mean().item(),
     }
 
 
 @torch.no_grad()
 def train_scores(losses: list[torch.Tensor], predictions: list[torch.Tensor], y: torch.Tensor, batch: int):
-    """``loss/train`` and ``accuracy/train``: averages over the epoch's batches (of ``batch`` rows but the last),
+    """``training/loss`` and ``training/accuracy``: averages over the epoch's batches (of ``batch`` rows but the last),
     from the first batch to the last one run (an epoch cut short covers the first rows of ``y`` only)."""
     n = len(y)
     seen = min(n, batch * len(losses))
     sizes = torch.tensor([min(batch, n - i) for i in range(0, seen, batch)], dtype=torch.float32, device=y.device)
     return {
-        "loss/train": float((torch.stack(losses) * sizes).sum() / seen),
-        "accuracy/train": float((torch.cat(predictions) == y[:seen]).float().mean()),
+        "training/loss": float((torch.stack(losses) * sizes).sum() / seen),
+        "training/accuracy": float((torch.cat(predictions) == y[:seen]).float().mean()),
     }
 
 
@@ -182,7 +183,7 @@ def gradient_stats(
         changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
         sizes = torch._foreach_norm([w.detach() for w in weights])
         updates = (torch.stack(changes) / torch.stack(sizes).clamp_min(1e-12)).tolist()
-    stats.update({f"update_ratio/layer_{i}": r for i, r in enumerate(updates)})
+    stats.update({f"training/update_ratio/layer_{i}": r for i, r in enumerate(updates)})
     return stats, ratios
 
 
@@ -230,10 +231,10 @@ def captured_pregrads(network: nn.Sequential, enabled: bool = True) -> Iterator[
 @torch.no_grad()
 def pregrad_stats(grads: list[list[torch.Tensor]]) -> dict[str, float]:
     """Per hidden layer: the per-element RMS of dL/dz, the back-propagated gradient Glorot and Bengio (2010)
-    follow through depth (``pregrad_rms/layer_<i>``)."""
+    follow through depth (``training/pregrad_rms/layer_<i>``)."""
     values = [sink[0].square().mean().sqrt() for sink in grads if sink]
     rms = torch.stack(values).tolist() if values else []
-    return {f"pregrad_rms/layer_{i}": r for i, r in enumerate(rms)}
+    return {f"training/pregrad_rms/layer_{i}": r for i, r in enumerate(rms)}
 
 
 @torch.no_grad()
@@ -255,9 +256,9 @@ def activation_stats(outputs: list[torch.Tensor], activation: str) -> dict[str, 
     width = 2 if name is None else 3
     stats: dict[str, float] = {}
     for i, row in enumerate(torch.stack(values).view(-1, width).tolist() if values else []):
-        stats.update({f"act_mean/layer_{i}": row[0], f"act_std/layer_{i}": row[1]})
+        stats.update({f"training/act_mean/layer_{i}": row[0], f"training/act_std/layer_{i}": row[1]})
         if name is not None:
-            stats[f"{name}/layer_{i}"] = row[2]
+            stats[f"training/{name}/layer_{i}"] = row[2]
     return stats
 
 
@@ -302,7 +303,7 @@ class TargetClock:
         if self.interval is None or self.reached is not None or self.examples < self.due:
             return self.reached is not None
         self.due = (self.examples // self.interval + 1) * self.interval
-        accuracy = evaluate(network, self.X_val, self.y_val, "val")["accuracy/val"]
+        accuracy = evaluate(network, self.X_val, self.y_val, "val")["training/val_accuracy"]
         network.train()
         return self.check(accuracy, epoch, time.perf_counter() - self.start)
 

@@ -22,7 +22,13 @@ from bench.perf.harness import Case, Group, Target, interleave, progress, rows
 from bench.perf.jobs import default_sweep
 from bench.perf.sizes import Sizes
 
-CURVES = ("loss/train", "loss/val", "accuracy/train", "accuracy/val", *(f"grad_norm/layer_{i}" for i in range(3)))
+CURVES = (
+    "training/loss",
+    "training/val_loss",
+    "training/accuracy",
+    "training/val_accuracy",
+    *(f"training/grad_norm/layer_{i}" for i in range(3)),
+)
 EPOCHS = 30
 
 

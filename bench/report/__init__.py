@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from bench.report.table import (
+    labelled,
     load_histories,
     load_learning_curves,
     load_runs,
@@ -24,7 +25,7 @@ def build_report(
 
     # a progress bar per artifact read (one per tuned run) would bury the command's own lines
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    table = load_runs(uri, experiment, filter_string)
+    table = labelled(load_runs(uri, experiment, filter_string))
     histories = load_histories(uri, table)
     curves = load_learning_curves(uri, table)
     trials = load_trials(uri, table)

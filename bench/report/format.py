@@ -70,6 +70,12 @@ def integer(x: Any) -> str:
     return DASH if missing(x) else f"{int(x):d}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun: ``counted(1, "run")`` -> '1 run', ``counted(3, "run")`` -> '3 runs'; ``plural`` where
+    adding an s is wrong (``counted(2, "pair", "pairs of models")``)."""
+    return f"{integer(n)} {noun if int(n) == 1 else plural or noun + 's'}"
+
+
 def cell(value: Any, *, yes_no: Sequence[str] = ("yes", "no")) -> str:
     """Any table value: floats as :func:`number`, booleans as ``yes_no``, a list as its cells joined by ' / ',
     anything else as ``str``; None and NaN as a dash."""

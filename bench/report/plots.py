@@ -132,14 +132,14 @@ def overfit_bars(ok: pd.DataFrame, order: list[str]) -> str | None:
 
 def loss_curves(histories: Mapping[str, pd.DataFrame]) -> str | None:
     """Train and validation loss per epoch, one panel per MLP run shown."""
-    shown = [(label, h) for label, h in histories.items() if "loss/train" in h][:MAX_PANELS]
+    shown = [(label, h) for label, h in histories.items() if "training/loss" in h][:MAX_PANELS]
     if not shown:
         return None
     fig, axes = _panels(len(shown), 3.0)
     for ax, (label, history) in zip(axes, shown, strict=False):
-        ax.plot(history["epoch"], history["loss/train"], label="train", color="#1f77b4")
-        if "loss/val" in history:
-            ax.plot(history["epoch"], history["loss/val"], label="validation", color="#d62728")
+        ax.plot(history["epoch"], history["training/loss"], label="train", color="#1f77b4")
+        if "training/val_loss" in history:
+            ax.plot(history["epoch"], history["training/val_loss"], label="validation", color="#d62728")
         ax.set(title=_wrap(label), xlabel="epoch", ylabel="cross-entropy loss")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -150,12 +150,16 @@ def loss_curves(histories: Mapping[str, pd.DataFrame]) -> str | None:
 def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
     """log10 of each layer's median gradient norm per epoch: a dark band at the bottom (first layers) is a
     vanishing gradient."""
-    shown = [(label, h) for label, h in histories.items() if any(c.startswith("grad_norm/") for c in h)][:MAX_PANELS]
+    shown = [(label, h) for label, h in histories.items() if any(c.startswith("training/grad_norm/") for c in h)][
+        :MAX_PANELS
+    ]
     if not shown:
         return None
     fig, axes = _panels(len(shown), 3.2)
     for ax, (label, history) in zip(axes, shown, strict=False):
-        layers = sorted((c for c in history if c.startswith("grad_norm/")), key=lambda c: int(c.rsplit("_", 1)[1]))
+        layers = sorted(
+            (c for c in history if c.startswith("training/grad_norm/")), key=lambda c: int(c.rsplit("_", 1)[1])
+        )
         values = np.log10(history[layers].to_numpy(dtype=float).T.clip(min=1e-30))
         image = ax.imshow(
             values,
@@ -174,10 +178,10 @@ def gradient_heatmaps(histories: Mapping[str, pd.DataFrame]) -> str | None:
 def ratio_by_depth(ok: pd.DataFrame) -> str | None:
     """First/last hidden layer gradient ratio against depth, one line per activation (and remedy), when a sweep
     varies depth; the mean over everything else (init, seeds, datasets)."""
-    needed = {"grad_ratio_first_last", "params.model.hidden_layer_sizes", "params.model.activation"}
+    needed = {"training/grad_ratio_first_last", "params.model.hidden_layer_sizes", "params.model.activation"}
     if not needed <= set(ok.columns):
         return None
-    runs = ok[ok["grad_ratio_first_last"].gt(0)].copy()
+    runs = ok[ok["training/grad_ratio_first_last"].gt(0)].copy()
     runs["depth"] = runs["params.model.hidden_layer_sizes"].map(lambda s: str(s).count(",") + 1)
     if runs["depth"].nunique() < 2:
         return None
@@ -190,7 +194,9 @@ def ratio_by_depth(ok: pd.DataFrame) -> str | None:
     fig, [[ax]] = _figure()
     for line, group in runs.groupby("line"):
         # geometric mean: the ratio spans orders of magnitude
-        means = group.groupby("depth")["grad_ratio_first_last"].apply(lambda r: float(np.exp(np.log(r).mean())))
+        means = group.groupby("depth")["training/grad_ratio_first_last"].apply(
+            lambda r: float(np.exp(np.log(r).mean()))
+        )
         ax.plot(means.index, means.to_numpy(), marker="o", label=line)
     ax.axhline(1, color="black", lw=0.8)
     ax.set(

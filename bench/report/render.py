@@ -28,6 +28,7 @@ from bench.report.sections import (
     summary_section,
 )
 from bench.report.summaries import build_sections, prepare, scored
+from bench.report.table import labelled
 from bench.report.tuning import tuning_section
 
 TEMPLATES = jinja2.Environment(
@@ -47,6 +48,7 @@ def report_sections(
     trials: pd.DataFrame | None = None,
 ) -> list[Section]:
     """Every section of the report, in order, with its figures."""
+    table = labelled(table)
     has_claims = "params.claim" in table and table["params.claim"].notna().any()
     if has_claims and {"model_name", "dataset_name"} <= set(table.columns):
         # count models and datasets by name: the claims vary their settings, which would make each a variant

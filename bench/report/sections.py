@@ -10,7 +10,7 @@ import pandas as pd
 from bench.report.claims import judge_all
 from bench.report.claims.rules import NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
 from bench.report.display import Section, display_table
-from bench.report.format import DASH, accuracy, cell, integer, mean_std, number, significant, text
+from bench.report.format import DASH, accuracy, cell, counted, integer, mean_std, number, significant, text
 
 # render takes every section from here
 from bench.report.stats.section import statistics_section as statistics_section
@@ -100,11 +100,12 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame], *, over: str = "over seed
             + "."
         )
     if n := int(lb["diverged"].sum()):
-        section.notes.append(f"{n} diverged run(s) are included in these results (cells marked †).")
+        are = "is" if n == 1 else "are"
+        section.notes.append(f"{counted(n, 'diverged run')} {are} included in these results (cells marked †).")
     if n := len(s.get("timed_out", ())):
         cells = ", ".join(sorted({f"{r.model} on {r.dataset}" for r in s["timed_out"].itertuples()}))
         section.notes.append(
-            f"{n} run(s) timed out (fit over protocol.fit_timeout_s) and have no accuracy: {cells}; "
+            f"{counted(n, 'run')} timed out (fit over protocol.fit_timeout_s) and have no accuracy: {cells}; "
             "they are counted in the run summary, not in these results."
         )
     return section

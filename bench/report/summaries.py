@@ -64,22 +64,25 @@ def _leaderboard(ok: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     lb["best"] = lb["test_accuracy_mean"].eq(per_dataset.transform("max"))
     lb["rank"] = per_dataset.rank(ascending=False, method="average")
     ranks = lb.groupby("model").agg(mean_rank=("rank", "mean"), datasets=("dataset", "nunique")).reset_index()
-    ranks = ranks.sort_values(["mean_rank", "model"], na_position="last").reset_index(drop=True)
+    # a model run on a few datasets (a one-off job) ranks among the models of those alone: it follows the models
+    # with results on more datasets, whatever its mean rank
+    ranks = ranks.assign(_coverage=-ranks["datasets"]).sort_values(["_coverage", "mean_rank", "model"])
+    ranks = ranks.drop(columns="_coverage").reset_index(drop=True)
     return _order_by(lb.drop(columns="rank"), list(ranks["model"]), ["dataset"]), ranks
 
 
 def _gradients(ok: pd.DataFrame) -> pd.DataFrame:
     """Per MLP configuration and dataset: mean first/last gradient-norm ratio and epochs."""
-    rows = ok[ok["grad_ratio_first_last"].notna()]
+    rows = ok[ok["training/grad_ratio_first_last"].notna()]
     config = ["model", *(p for p in MLP_PARAMS if p in rows)]
     rows = rows.assign(**{p: rows[p].fillna(DASH).astype(str) for p in config[1:]})
     return (
         rows.groupby([*config, "dataset"])
         .agg(
-            runs=("grad_ratio_first_last", "count"),
-            grad_ratio_first_last=("grad_ratio_first_last", "mean"),
-            epochs_run=("epochs_run", "mean"),
-            best_epoch=("best_epoch", "mean"),
+            runs=("training/grad_ratio_first_last", "count"),
+            grad_ratio_first_last=("training/grad_ratio_first_last", "mean"),
+            epochs_run=("training/epochs_run", "mean"),
+            best_epoch=("training/best_epoch", "mean"),
         )
         .reset_index()
     )

@@ -11,7 +11,9 @@ from bench.data import FACTS
 
 IDENTITY = {
     "tags.bench.dataset": "dataset",
+    "tags.bench.dataset_variant": "dataset_variant",
     "tags.bench.model": "model",
+    "tags.bench.variant": "variant",
     "tags.bench.family": "family",
     "tags.bench.protocol": "protocol",
     "tags.bench.seed": "seed",
@@ -24,7 +26,15 @@ IDENTITY = {
     "tags.mlflow.runName": "run_name",
 }
 COLUMNS = ["run_id", "status", "start_time", "end_time", *IDENTITY.values()]
-LABELS = ("dataset_name", "model_name")  # the plain names beside the variant labels in ``dataset`` and ``model``
+LABELS = ("dataset_name", "model_name")  # a report's plain names beside its labels in ``dataset`` and ``model``
+VARIANTS = {"model": "variant", "dataset": "dataset_variant"}  # the column that tells a configuration apart
+RENAMED = {  # the MLP's curves, by the names runs recorded before
+    "loss/train": "training/loss",
+    "loss/val": "training/val_loss",
+    "accuracy/train": "training/accuracy",
+    "accuracy/val": "training/val_accuracy",
+}
+OLD_PREFIXES = tuple(f"metrics.{p}/" for p in ("grad_norm", "update_ratio", "dead_frac", "saturated_frac", "grad_rms"))
 HOLDOUT = "holdout"  # the protocol of runs recorded before runs carried a protocol tag
 TUNED = "tuned"
 TRIALS = ["number", "state", "val_accuracy", "test_accuracy", "seconds"]  # of trials.csv; its params stay behind
@@ -58,9 +68,10 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     if raw.empty or "tags.bench.run_key" not in raw:
         return pd.DataFrame(columns=COLUMNS)
     runs = raw[raw["tags.bench.run_key"].notna()].rename(columns=IDENTITY)  # parent sweep runs have no key
+    runs = older_metric_names(runs)
     metrics = {c: c.removeprefix("metrics.") for c in runs.columns if c.startswith("metrics.")}
     runs = runs.rename(columns=metrics)
-    for column in ("protocol", "fold"):  # tags that runs recorded before them lack
+    for column in ("protocol", "fold", *VARIANTS.values()):  # tags that runs recorded before them lack
         if column not in runs:
             runs[column] = None
     keep = [c for c in COLUMNS if c in runs] + list(metrics.values())
@@ -71,10 +82,25 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     runs["protocol"] = runs["protocol"].fillna(HOLDOUT).astype(str)
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
-    runs = label_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
-    runs = label_protocols(runs)
+    runs = older_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
     # the data's measured facts (rows, class counts, ...) follow from its settings: name variants by the settings
-    return label_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in FACTS))
+    facts = (*FACTS, "class_counts")  # runs recorded before the class counts moved to dataset.json had them here
+    return older_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in facts))
+
+
+def older_metric_names(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs recorded before the MLP's training metrics were named ``training/...``: their values under today's
+    names, so that a report reads old and new runs alike."""
+    from bench.metrics import MLP_SUMMARIES
+
+    renamed = {f"metrics.{old}": f"metrics.{new}" for old, new in RENAMED.items()}
+    renamed |= {f"metrics.{name.removeprefix('training/')}": f"metrics.{name}" for name in MLP_SUMMARIES}
+    renamed |= {c: f"metrics.training/{c.removeprefix('metrics.')}" for c in runs if c.startswith(OLD_PREFIXES)}
+    for old, new in renamed.items():
+        if old in runs:
+            runs[new] = runs[new].combine_first(runs[old]) if new in runs else runs[old]
+            runs = runs.drop(columns=old)
+    return runs
 
 
 def metric_columns(table: pd.DataFrame) -> list[str]:
@@ -82,33 +108,47 @@ def metric_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in COLUMNS and c not in LABELS and not c.startswith("params.")]
 
 
-def label_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A model (or dataset) swept over its own parameters is several: name each by the parameters that vary,
-    e.g. ``mlp dropout=0.5 weight_decay=0.1``. The plain name stays in ``<column>_name``."""
-    runs[f"{column}_name"] = runs[column]
+def older_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Runs recorded before runs carried their variant: a model (or dataset) swept over its own parameters is told
+    apart by the parameters that vary among those runs (``dropout=0.5 weight_decay=0.1``). Runs with a variant
+    tag keep it, and their variant never depends on other runs."""
+    target = VARIANTS[column]
+    older = runs[target].isna()
+    runs[target] = runs[target].astype(object).fillna("")
     prefix = f"params.{column}."
     params = [c for c in runs.columns if c.startswith(prefix) and c not in ignore]
-    for name, group in runs.groupby(column):
+    for _, group in runs[older].groupby(column):
         varying = [c for c in params if group[c].nunique() > 1]
         if varying:
             values = group[sorted(varying)].map(_short)
-            suffix = values.radd([f"{c.removeprefix(prefix)}=" for c in sorted(varying)]).agg(" ".join, axis=1)
-            runs.loc[group.index, column] = f"{name} " + suffix
+            runs.loc[group.index, target] = values.radd([f"{c.removeprefix(prefix)}=" for c in sorted(varying)]).agg(
+                " ".join, axis=1
+            )
     return runs
 
 
-def label_protocols(runs: pd.DataFrame) -> pd.DataFrame:
-    """A model run both tuned and untuned is two results, never one pool: ``svm default`` and ``svm tuned``; a model
-    also run under both untuned protocols says which (``svm default cv``). Models run one way keep their labels."""
-    for label, group in runs.groupby("model"):
-        protocols = set(group["protocol"])
-        if len(protocols) < 2:
-            continue
-        untuned = protocols - {TUNED}
-        for protocol, rows in group.groupby("protocol"):
-            suffix = TUNED if protocol == TUNED else "default" + (f" {protocol}" if len(untuned) > 1 else "")
-            runs.loc[rows.index, "model"] = f"{label} {suffix}"
-    return runs
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as a report shows it: ``model`` and ``dataset`` become labels with their variants
+    (``svm C=10``), a tuned model's label says so (``svm tuned``), and the plain names move to ``model_name`` and
+    ``dataset_name``. Each label is a function of its run alone; only a model run under both untuned protocols
+    (holdout and cv) in one table names the protocol too (``svm cv``), since those results cannot be pooled."""
+    if "model_name" in table or not {"model", "dataset"} <= set(table.columns):  # labelled already, or no runs
+        return table
+    table = table.copy()
+    for column, variant in VARIANTS.items():
+        table[f"{column}_name"] = table[column]
+        if variant in table:
+            suffix = table[variant].fillna("").astype(str)
+            table[column] = table[column].astype(str).where(suffix.eq(""), table[column].astype(str) + " " + suffix)
+    if "protocol" not in table:
+        return table
+    protocol = table["protocol"].fillna(HOLDOUT).astype(str)
+    untuned = table[protocol.ne(TUNED)].groupby("model")["protocol"].nunique()
+    mixed = table["model"].map(untuned).gt(1) & protocol.ne(TUNED)
+    table.loc[mixed, "model"] = table.loc[mixed, "model"] + " " + protocol[mixed]
+    tuned = protocol.eq(TUNED)
+    table.loc[tuned, "model"] = table.loc[tuned, "model"] + " " + TUNED
+    return table
 
 
 def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, pd.DataFrame]:
@@ -118,9 +158,9 @@ def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, p
 
     import mlflow
 
-    if table.empty or "grad_ratio_first_last" not in table:
+    if table.empty or "training/grad_ratio_first_last" not in table:
         return {}
-    mlp = table[table["status"].eq("FINISHED") & table["grad_ratio_first_last"].notna()]
+    mlp = table[table["status"].eq("FINISHED") & table["training/grad_ratio_first_last"].notna()]
     chosen = mlp.sort_values(["model", "dataset", "seed"]).drop_duplicates(["model", "dataset"]).head(limit)
     client = mlflow.MlflowClient(tracking_uri=uri)
     histories = {}
@@ -236,7 +276,7 @@ def report_context(uri: str, experiment: str) -> dict[str, str]:
     return {
         "experiment": experiment,
         "tracking_uri": redact(uri),
-        "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),  # the same on every machine's clock
         "bench_version": info["bench.version"],
         "git_commit": info["bench.git_commit"],
         "python": platform.python_version(),

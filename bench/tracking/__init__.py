@@ -1,6 +1,16 @@
 """MLflow glue: the store (``store``) and the naming schema of DESIGN.md (``schema``)."""
 
-from bench.tracking.schema import KEY_EXCLUDED, flatten, job_tags, owner, redact, run_key, run_name, sweep_tags
+from bench.tracking.schema import (
+    KEY_EXCLUDED,
+    flatten,
+    job_tags,
+    owner,
+    redact,
+    run_key,
+    run_name,
+    sweep_tags,
+    variant,
+)
 from bench.tracking.store import Store, check_reachable, check_store, open_store, resolve_uri, sqlite_path
 
 __all__ = [
@@ -18,4 +28,5 @@ __all__ = [
     "run_name",
     "sqlite_path",
     "sweep_tags",
+    "variant",
 ]

@@ -62,14 +62,54 @@ def sweep_tags() -> dict[str, str]:
     return {"bench.sweep": "true", **versions()}
 
 
-def job_tags(job: Mapping[str, Any], key: str, parent: str | None, fold: int | None = None) -> dict[str, str]:
-    """A job run's identity tags, which reports group and filter by, and its link to the sweep's parent run."""
+# settings that never tell two configurations apart: names, constructors, seeds and what a run prints
+NOT_A_VARIANT = ("name", "family", "_target_", "random_state", "verbose")
+MISSING = "???"  # OmegaConf's mandatory value: a setting every run gives (a file's path), not a variant
+
+
+def variant(settings: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> str:
+    """What a run's model (or dataset) settings change from its config file's defaults, as ``C=10 gamma=0.1``
+    (keys sorted; equal-width layer lists as depth x width, ``3x64``); "" for the defaults themselves, or when the
+    defaults are unknown. A function of the run alone: other runs never change it."""
+    if defaults is None:
+        return ""
+    changed = []
+    for key in sorted(settings):
+        default = defaults.get(key, MISSING)
+        if key in NOT_A_VARIANT or default == MISSING or settings[key] == default:
+            continue
+        changed.append(f"{key}={short(settings[key])}")
+    return " ".join(changed)
+
+
+def short(value: Any) -> str:
+    """``[64, 64, 64]`` -> ``3x64``; other values as compact text (``[64,32]``, ``0.1``, ``None``)."""
+    if isinstance(value, list | tuple):
+        if len(value) > 1 and len(set(map(str, value))) == 1 and str(value[0]).isdigit():
+            return f"{len(value)}x{value[0]}"
+        return "[" + ",".join(short(v) for v in value) + "]"
+    return str(value)
+
+
+def job_tags(
+    job: Mapping[str, Any],
+    key: str,
+    parent: str | None,
+    fold: int | None = None,
+    variants: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A job run's identity tags, which reports group and filter by, and its link to the sweep's parent run.
+    ``variants``: ``{"model": "C=10", "dataset": ""}``, what the run changes from its configs' defaults
+    (:func:`variant`)."""
     from bench.environment import versions
 
+    variants = variants or {}
     tags = {
         "bench.run_key": key,
         "bench.dataset": str(job["dataset"]["name"]),
+        "bench.dataset_variant": variants.get("dataset", ""),
         "bench.model": str(job["model"]["name"]),
+        "bench.variant": variants.get("model", ""),
         "bench.family": str(job["model"]["family"]),
         "bench.seed": str(job["seed"]),
         "bench.protocol": str(job.get("protocol", {}).get("name", "holdout")),

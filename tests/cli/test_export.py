@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import mlflow
@@ -10,6 +11,7 @@ import pytest
 from conftest import run_cli
 
 from bench.cli.export_cmd import IDENTITY, destination, export_table
+from bench.cli.preflight import UsageError
 from bench.metrics import FINAL
 from bench.report.table import tidy
 
@@ -31,7 +33,7 @@ def raw_runs() -> pd.DataFrame:
                 "tags.bench.seed": str(seed),
                 "tags.mlflow.parentRunId": "parent",
                 "metrics.loss/val": 0.3,
-                "metrics.epochs_run": 12.0,
+                "metrics.training/epochs_run": 12.0,
                 "metrics.test_accuracy": 0.9,
                 "metrics.accuracy/train": 0.95,
                 "metrics.train_accuracy": 0.97,
@@ -52,9 +54,9 @@ def test_columns_identity_then_tuned_then_metrics_then_params():
         "tuned.lr",
         "train_accuracy",
         "test_accuracy",
-        "epochs_run",
-        "accuracy/train",
-        "loss/val",
+        "training/epochs_run",
+        "training/accuracy",
+        "training/val_loss",
         "params.dataset.name",
         "params.model.name",
     ]
@@ -73,12 +75,24 @@ def test_an_empty_experiment_exports_the_identity_columns():
         (None, "csv", (Path("reports/small.csv"), "csv")),
         (Path("a/runs.CSV"), None, (Path("a/runs.CSV"), "csv")),
         (Path("runs.parquet"), None, (Path("runs.parquet"), "parquet")),
-        (Path("runs.dat"), None, (Path("runs.dat"), "parquet")),
+        (Path("runs"), None, (Path("runs"), "parquet")),
         (Path("runs.dat"), "csv", (Path("runs.dat"), "csv")),
     ],
 )
 def test_the_format_follows_the_suffix_and_the_file_the_format(out, fmt, expected):
     assert destination(out, fmt, "small") == expected
+
+
+@pytest.mark.parametrize(
+    "out, fmt, words",
+    [
+        (Path("x.xlsx"), None, "unknown file format '.xlsx'; choose from: .parquet, .csv"),
+        (Path("x.csv"), "parquet", "names a csv file but --format is parquet"),
+    ],
+)
+def test_a_suffix_that_names_no_format_or_another_is_refused(out, fmt, words):
+    with pytest.raises(UsageError, match=re.escape(words)):
+        destination(out, fmt, "small")
 
 
 @pytest.fixture(scope="module")

@@ -149,7 +149,7 @@ def test_trees_overfit_needs_tuned_runs_and_seeds():
     untuned = verdict("trees_overfit", trees_rows({}, tuned=False))
     assert untuned.verdict == c.NO_EVIDENCE and "trees_overfit_tuned" in untuned.sentence
     few = verdict("trees_overfit", trees_rows({"decision_tree": 0.05}, seeds=(0, 1)))
-    assert few.verdict == c.NO_EVIDENCE and "2 seed(s)" in few.sentence
+    assert few.verdict == c.NO_EVIDENCE and "2 seeds" in few.sentence
 
 
 # -- claim 2 -------------------------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def test_mlp_scale_rule():
     assert cells.loc[("classification d=50", "100,000"), "svm"].endswith(" s cap)")
     assert cells.loc[("classification d=50", "100,000"), "large"] == "yes"
     assert cells.loc[("letter d=16", "1,000"), "large"] == ""
-    assert "3 run(s) hit the fit cap" in supported.sentence and len(supported.checks) == 5
+    assert "3 runs hit the fit cap" in supported.sentence and len(supported.checks) == 5
     # behind the best that finished (the tree, 0.85) only at 100,000 rows: 4 of 5
     assert verdict("mlp_scale", scale_rows(0.06, behind_from=100000)).verdict == c.MIXED
     # behind at 10,000 rows and more: met only at 2,000 x 500, 1 of 5
@@ -359,7 +359,7 @@ def vanishing_rows(
                 "mlp",
                 "digits",
                 seed,
-                grad_ratio_first_last=ratio * (1 + 0.05 * seed),
+                **{"training/grad_ratio_first_last": ratio * (1 + 0.05 * seed)},
                 test_accuracy=acc + 0.001 * seed,
                 p_model__hidden_layer_sizes=str([64] * (8 if depth else 2)),
                 p_model__activation=activation,
@@ -495,8 +495,10 @@ def optimizer_rows(settings: dict, seeds: tuple[int, ...] = tuple(range(6))) -> 
                 "mlp",
                 "letter",
                 seed,
-                examples_to_target=examples if math.isfinite(examples) else math.nan,
-                steps_to_target=examples / size if math.isfinite(examples) else math.nan,
+                **{
+                    "training/examples_to_target": examples if math.isfinite(examples) else math.nan,
+                    "training/steps_to_target": examples / size if math.isfinite(examples) else math.nan,
+                },
                 p_model__optimizer=optimizer,
                 p_model__batch_size=None if batch == "full" else batch,
                 p_model__lr=lr,
@@ -540,7 +542,7 @@ def test_optimizers_choose_on_the_selection_seeds():
             "0.1",
             0,
         ):
-            r["examples_to_target"] = r["steps_to_target"] = math.nan
+            r["training/examples_to_target"] = r["training/steps_to_target"] = math.nan
     sgd = verdict("optimizers", rows).table.set_index("method").loc["mini-batch SGD"]
     assert (sgd["batch"], sgd["lr (chosen)"]) == ("256", "0.1")
 
@@ -563,7 +565,7 @@ def test_no_evidence_names_the_sweep_to_run():
         assert evidence.verdict == c.NO_EVIDENCE
         assert f"experiment=claims/{claim.name}" in evidence.sentence
     evidence = verdict("knn_dimension", two_seeds(knn_rows(0.2, 0.05)))
-    assert evidence.verdict == c.NO_EVIDENCE and "2 seed(s)" in evidence.sentence
+    assert evidence.verdict == c.NO_EVIDENCE and "2 seeds" in evidence.sentence
 
 
 def test_every_claim_has_its_sweeps_and_rule_in_the_configs():

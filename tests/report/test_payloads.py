@@ -44,7 +44,8 @@ def test_markup_from_a_data_file_and_the_config_is_escaped_end_to_end(tmp_path: 
     jobs = [r for r in runs if "bench.run_key" in r.data.tags]
     assert len(jobs) == 8 and {r.data.tags["bench.dataset"] for r in jobs} == {NAME}
     assert any(PARAM in r.data.params["dataset.na_values"] for r in jobs)
-    assert all(set(json.loads(r.data.params["dataset.class_counts"])) == {LABEL, "plain"} for r in jobs)
+    card = Path(client.download_artifacts(jobs[0].info.run_id, "dataset.json", str(tmp_path)))
+    assert set(json.loads(card.read_text())["class_counts"]) == {LABEL, "plain"}
     assert COLUMN in jobs[0].inputs.dataset_inputs[0].dataset.schema
 
     html = (tmp_path / "reports" / "payload.html").read_text(encoding="utf-8")

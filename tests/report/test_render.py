@@ -44,16 +44,19 @@ def _run(run_id: str, dataset: str, model: str, seed: int, test: float, **extra:
         "predict_latency_us": 3.2,
         "peak_memory_mb": 12.0,
         "model_size_bytes": 20480.0,
-        "grad_ratio_first_last": np.nan,
-        "best_epoch": np.nan,
-        "epochs_run": np.nan,
+        "training/grad_ratio_first_last": np.nan,
+        "training/best_epoch": np.nan,
+        "training/epochs_run": np.nan,
     }
     if model == "mlp":
         row.update(
-            grad_ratio_first_last=0.05,
-            best_epoch=20,
-            epochs_run=30,
-            **{"params.model.activation": "sigmoid", "params.model.hidden_layer_sizes": "[64, 64]"},
+            {
+                "training/grad_ratio_first_last": 0.05,
+                "training/best_epoch": 20,
+                "training/epochs_run": 30,
+                "params.model.activation": "sigmoid",
+                "params.model.hidden_layer_sizes": "[64, 64]",
+            }
         )
     row.update(extra)
     return row
@@ -122,7 +125,7 @@ def test_best_is_marked_in_html_and_markdown(table: pd.DataFrame, tmp_path: Path
     assert '<td class="num">0.960 ± 0.010</td>' in leaderboard  # svm on wine: not the best
     assert "**0.970 ± 0.010**" in md and "**0.980 ± 0.010**" in md
     assert "**0.960 ± 0.010**" not in md
-    assert "1 diverged run(s)" in leaderboard and "†" in leaderboard
+    assert "1 diverged run is" in leaderboard and "†" in leaderboard
 
 
 def test_sections_in_order_with_toc(table: pd.DataFrame, tmp_path: Path) -> None:
@@ -179,7 +182,7 @@ def test_gradient_flow(table: pd.DataFrame, tmp_path: Path) -> None:
     section = _section(html, "gradients")
     assert "[64, 64]" in section and "vanishing gradients" in section and "2 of 2" in section
 
-    no_grads = table.drop(columns=["grad_ratio_first_last", "params.model.activation"])
+    no_grads = table.drop(columns=["training/grad_ratio_first_last", "params.model.activation"])
     html, md = _write(no_grads, tmp_path)
     assert "No MLP runs with gradient statistics." in _section(html, "gradients")
     assert "No MLP runs with gradient statistics." in md

@@ -15,7 +15,7 @@ from bench.report.stats.across import friedman, holm, nemenyi_cd, wilcoxon_holm,
 from bench.report.stats.bayes import family_posteriors, signed_rank
 from bench.report.stats.resampled import corrected_t, per_dataset, split_ratio
 from bench.report.stats.scores import family_scores, model_scores
-from bench.report.stats.section import NOT_ENOUGH, statistics_section
+from bench.report.stats.section import IDENTICAL, NOT_ENOUGH, statistics_section
 from bench.report.summaries import prepare
 
 FAMILY = {"mlp": "neural", "svm": "kernel", "knn": "neighbors", "tree": "tree"}
@@ -131,6 +131,34 @@ def test_cv_splits_pair_by_seed_and_fold_and_holdout_runs_by_seed() -> None:
     d = runs[runs["protocol"].eq("cv")].pivot_table("test_accuracy", ["seed", "fold"], "model").eval("a - b")
     assert table.loc["cv", "t"] == pytest.approx(corrected_t(d.to_numpy(), 1 / 4)[0])
     assert corrected_t(np.array([0.01]), 0.25) == (pytest.approx(math.nan, nan_ok=True),) * 2
+
+
+def test_a_difference_constant_over_splits_up_to_one_test_row_is_identical_never_significant() -> None:
+    """penguins (342 rows, 86 per test split): svm 1.2 points above knn on every split, the same one row each
+    time, with the floating-point noise of accuracies read back from a store."""
+    rows = []
+    for seed in range(3):
+        knn = 0.8 + 0.01 * seed
+        for model, accuracy in (("svm", knn + 1 / 86 + 1e-15 * seed), ("knn", knn)):
+            rows.append({"dataset": "penguins", "model": model, "seed": seed, "test_accuracy": accuracy})
+    runs = pd.DataFrame(rows).assign(**{"params.dataset.rows": "342", "params.test_size": "0.25"})
+    [row] = per_dataset(runs, ["svm", "knn"]).to_dict("records")
+    assert row["identical"] and math.isnan(row["t"]) and math.isnan(row["p"])
+    assert row["difference"] == pytest.approx(1 / 86)
+    text = _text(statistics_section(prepare(runs.assign(run_id=range(6), status="FINISHED", outcome="ok"))))
+    assert IDENTICAL in text and "1 pair differs by the same amount on every split" in text
+    # one row more on a single split is a difference that varies: tested, and not significant
+    runs.loc[4, "test_accuracy"] += 1 / 86
+    [row] = per_dataset(runs, ["svm", "knn"]).to_dict("records")
+    assert not row["identical"] and row["p"] > 0.05
+
+
+def test_pairs_without_a_common_split_are_left_out_without_a_warning(recwarn) -> None:
+    runs = pd.DataFrame(
+        {"dataset": "wine", "model": ["a", "a", "b"], "seed": [0, 1, 3], "test_accuracy": [0.9, 0.91, 0.95]}
+    )
+    assert per_dataset(runs, ["a", "b"]).empty
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 def test_bayesian_signed_rank_by_hand_and_far_beyond_the_rope() -> None:

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from bench.report.table import tidy
+from bench.report.table import labelled, tidy
 
 
 def raw_runs() -> pd.DataFrame:
@@ -40,11 +40,26 @@ def test_one_row_per_job_latest_finished_run_wins():
     assert table["seed"].dtype == "Int64"
 
 
-def test_swept_parameters_name_the_variants():
+def test_runs_without_a_variant_tag_are_told_apart_by_the_parameters_that_vary():
     table = tidy(raw_runs()).set_index("run_id")
-    assert table.loc["r1", "model"] == "mlp dropout=0.5" and table.loc["r2", "model"] == "mlp dropout=0.0"
-    assert set(table["model_name"]) == {"mlp"}
-    assert set(table["dataset"]) == {"iris"}  # nothing varies: the plain name
+    assert set(table["model"]) == {"mlp"}  # the model's name, whatever varies
+    assert table.loc["r1", "variant"] == "dropout=0.5" and table.loc["r2", "variant"] == "dropout=0.0"
+    assert set(table["dataset"]) == {"iris"} and set(table["dataset_variant"]) == {""}  # nothing varies
+
+
+def test_a_runs_variant_tag_is_its_own_whatever_the_other_runs():
+    """A one-off job (svm C=10) beside a sweep's SVM runs: the sweep's runs stay plain svm, the one-off is told
+    apart by its own tag, in the table and in a report's labels."""
+    raw = raw_runs().assign(**{"tags.bench.model": "svm", "tags.bench.variant": "", "tags.bench.dataset_variant": ""})
+    raw["params.model.C"] = "1.0"
+    one_off = raw.iloc[0].to_dict() | {"run_id": "one-off", "tags.bench.run_key": "k9", "params.model.C": "10"}
+    raw = pd.concat([raw, pd.DataFrame([one_off | {"tags.bench.variant": "C=10"}])], ignore_index=True)
+    table = tidy(raw).set_index("run_id")
+    assert set(table["model"]) == {"svm"}
+    assert table.loc["one-off", "variant"] == "C=10" and set(table.drop(index="one-off")["variant"]) == {""}
+    shown = labelled(table.reset_index()).set_index("run_id")
+    assert shown.loc["one-off", "model"] == "svm C=10" and set(shown.drop(index="one-off")["model"]) == {"svm"}
+    assert set(shown["model_name"]) == {"svm"}
 
 
 def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
@@ -55,8 +70,9 @@ def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
     raw["params.dataset.class_counts"] = subsampled.map({True: '{"a": 50}', False: '{"a": 75}'})
     raw["params.dataset.openml_version"] = raw["run_id"].map(lambda r: "2" if r == "r3" else "1")  # a source's fact
     table = tidy(raw).set_index("run_id")
-    assert table.loc["r2", "dataset"] == "iris max_samples=100"
-    assert table.loc["r1", "dataset"] == "iris max_samples=None"
+    assert table.loc["r2", "dataset_variant"] == "max_samples=100"
+    assert table.loc["r1", "dataset_variant"] == "max_samples=None"
+    assert labelled(table.reset_index()).set_index("run_id").loc["r2", "dataset"] == "iris max_samples=100"
 
 
 def test_empty_store():
@@ -87,22 +103,22 @@ def mixed_protocols() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_a_model_run_tuned_and_untuned_is_two_labels_never_one_pool():
-    table = tidy(mixed_protocols()).set_index("run_id")
-    assert table.loc["r0", "model"] == "mlp default holdout" and table.loc["p0", "model"] == "mlp default cv"
+def test_a_tuned_model_says_so_and_untuned_protocols_are_named_only_where_both_are_in_the_table():
+    table = labelled(tidy(mixed_protocols())).set_index("run_id")
+    assert table.loc["r0", "model"] == "mlp holdout" and table.loc["p0", "model"] == "mlp cv"
     assert table.loc["p1", "model"] == "mlp tuned" == table.loc["p2", "model"]
-    assert table.loc["s0", "model"] == "svm"  # tuned only: nothing to tell apart
+    assert table.loc["s0", "model"] == "svm tuned"
     assert set(table["model_name"]) == {"mlp", "svm"}
 
 
-def test_one_untuned_protocol_beside_tuned_is_the_default():
-    raw = mixed_protocols()
-    table = tidy(raw[raw["run_id"] != "p0"]).set_index("run_id")
-    assert table.loc["r0", "model"] == "mlp default" and table.loc["p1", "model"] == "mlp tuned"
+def test_one_untuned_protocol_beside_tuned_is_the_plain_name():
+    raw = mixed_protocols().assign(**{"tags.bench.variant": ""})
+    table = labelled(tidy(raw[raw["run_id"] != "p0"])).set_index("run_id")
+    assert table.loc["r0", "model"] == "mlp" and table.loc["p1", "model"] == "mlp tuned"
 
 
-def test_a_table_of_one_protocol_keeps_its_labels():
-    untagged = tidy(raw_runs())
-    tagged = raw_runs().assign(**{"tags.bench.protocol": "tuned", "tags.bench.fold": "0"})
-    assert list(tidy(tagged)["model"]) == list(untagged["model"])
-    assert sorted(untagged["model"]) == ["mlp dropout=0.0", "mlp dropout=0.0", "mlp dropout=0.5", "mlp dropout=0.5"]
+def test_labels_are_idempotent_and_leave_a_hand_made_tables_labels_alone():
+    once = labelled(tidy(mixed_protocols()))
+    assert labelled(once).equals(once)
+    own = pd.DataFrame({"model": ["mlp dropout=0.5"], "model_name": ["mlp"], "dataset": ["iris"]})
+    assert labelled(own).equals(own)

@@ -133,7 +133,7 @@ def test_the_tuning_section_draws_the_curves_and_stays_self_contained(tmp_path: 
     assert (
         "## Tuning" in md and "(t_files/tuning_curves.svg)" in md and (tmp_path / "t_files/tuning_curves.svg").exists()
     )
-    assert "| svm | kernel | 4 | 2 | 4 | 0.5 | 0.4 | 2 of 4 | 0.800 | 0.900 |" in re.sub(r" +", " ", md)
+    assert "| svm tuned | kernel | 4 | 2 | 4 | 0.5 | 0.4 | 2 of 4 | 0.800 | 0.900 |" in re.sub(r" +", " ", md)
     assert "Test accuracy, mean ± std over folds" in md and "| Protocol | tuned (2-fold" in re.sub(r" +", " ", md)
     without_namespaces = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)
     assert "http://" not in without_namespaces and "https://" not in without_namespaces
@@ -144,7 +144,7 @@ def test_the_tuning_section_draws_the_curves_and_stays_self_contained(tmp_path: 
 def test_without_trials_the_section_still_counts_the_runs_and_names_the_gap(tmp_path: Path):
     table, _ = tuned_table()
     _, md = write(table, None, tmp_path)
-    assert "## Tuning" in md and "8 tuned run(s) have no readable trials.csv" in md
+    assert "## Tuning" in md and "8 tuned runs have no readable trials.csv" in md
     assert "tuning_curves.svg" not in md
 
 
@@ -159,4 +159,4 @@ def test_pruned_trials_have_their_column_where_runs_record_them(tmp_path: Path):
     table["tuning_trials_pruned"] = [2.0 if model == "svm" else 0.0 for model in table["model"]]
     _, md = write(table, trials, tmp_path)
     assert "| Pruned |" in re.sub(r" +", " ", md)
-    assert "| svm | kernel | 4 | 2 | 4 | 2 | 0.5 | 0.4 | 2 of 4 |" in re.sub(r" +", " ", md)
+    assert "| svm tuned | kernel | 4 | 2 | 4 | 2 | 0.5 | 0.4 | 2 of 4 |" in re.sub(r" +", " ", md)

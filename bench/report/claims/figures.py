@@ -132,9 +132,9 @@ def mlp_scale(runs: pd.DataFrame, drawn: Drawn) -> list[Captioned]:
 def vanishing_gradients(runs: pd.DataFrame, drawn: Drawn) -> list[Captioned]:
     deep = drawn["runs"]
     ratios = plots.lines(
-        deep[deep["grad_ratio_first_last"] > 0],  # a log axis
+        deep[deep["training/grad_ratio_first_last"] > 0],  # a log axis
         x="depth",
-        y="grad_ratio_first_last",
+        y="training/grad_ratio_first_last",
         group="config",
         name="claim_vanishing",
         title="Gradient ratio against depth",

@@ -24,7 +24,7 @@ from bench.report.claims.rules import (
     combine,
 )
 from bench.report.claims.runs import check, found, param_number, param_text, replicate_keys, too_few
-from bench.report.format import DASH, accuracy, points, significant
+from bench.report.format import DASH, accuracy, counted, points, significant
 
 
 def _large_settings(runs: pd.DataFrame) -> set[tuple[str, float]]:
@@ -88,7 +88,7 @@ def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
     )
     mlp_fit = cells.xs(mlp, level="model_name")["fit"]
     n_timeouts = int(runs["timeout"].sum())
-    timeouts = "" if not n_timeouts else f"; {n_timeouts} run(s) hit the fit cap and count as not finished"
+    timeouts = "" if not n_timeouts else f"; {counted(n_timeouts, 'run')} hit the fit cap and count as not finished"
     sentence = (
         f"At {met} of {len(large)} large settings the MLP is within {points(SCALE_TIE)} of the best family"
         f"{'' if not behind else ' (behind on ' + '; '.join(behind) + ')'}; its fit time there is up to "
@@ -118,15 +118,15 @@ def _factor(ratio: pd.DataFrame, deep: int, a: str, b: str) -> float:
 
 
 def _seed_log_ratio(runs: pd.DataFrame, config: str, deep: int) -> pd.Series:
-    rows = runs[runs["config"].eq(config) & runs["depth"].eq(deep) & runs["grad_ratio_first_last"].gt(0)]
-    return np.log10(rows.groupby("seed")["grad_ratio_first_last"].apply(_geomean))
+    rows = runs[runs["config"].eq(config) & runs["depth"].eq(deep) & runs["training/grad_ratio_first_last"].gt(0)]
+    return np.log10(rows.groupby("seed")["training/grad_ratio_first_last"].apply(_geomean))
 
 
 def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "vanishing_gradients")) is not None:
         return few
     runs = _vanishing_runs(runs)
-    ratio = runs.groupby(["config", "depth"])["grad_ratio_first_last"].apply(_geomean).unstack("depth")
+    ratio = runs.groupby(["config", "depth"])["training/grad_ratio_first_last"].apply(_geomean).unstack("depth")
     tested = runs.groupby(["config", "depth"])["test_accuracy"].mean().unstack("depth")
     deep, shallow = ratio.columns.max(), ratio.columns.min()
     sig, relu = "sigmoid/default", "relu/kaiming"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from bench.report.claims.evidence import Check, Evidence
 from bench.report.claims.rules import MIN_SEEDS, NO_EVIDENCE
-from bench.report.format import DASH, mean_std
+from bench.report.format import DASH, counted, mean_std
 
 NUMERIC = (
     "test_accuracy",
@@ -17,12 +17,12 @@ NUMERIC = (
     "val_accuracy",
     "overfit_gap",
     "fit_time_s",
-    "grad_ratio_first_last",
-    "grad_ratio_init",
-    "pregrad_ratio_first_last",
-    "pregrad_ratio_init",
-    "steps_to_target",
-    "examples_to_target",
+    "training/grad_ratio_first_last",
+    "training/grad_ratio_init",
+    "training/pregrad_ratio_first_last",
+    "training/pregrad_ratio_init",
+    "training/steps_to_target",
+    "training/examples_to_target",
     "fold",
 )
 
@@ -68,7 +68,8 @@ def too_few(runs: pd.DataFrame, claim: str) -> Evidence | None:
     if seeds < MIN_SEEDS:
         return Evidence(
             NO_EVIDENCE,
-            f"Too little evidence: {seeds} seed(s), the rule needs {MIN_SEEDS}; run experiment=claims/{claim}.",
+            f"Too little evidence: {counted(seeds, 'seed')}, the rule needs {MIN_SEEDS}; "
+            f"run experiment=claims/{claim}.",
             runs=len(runs),
             seeds=seeds,
         )

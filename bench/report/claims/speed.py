@@ -23,8 +23,8 @@ def _optimizer_runs(runs: pd.DataFrame) -> pd.DataFrame:
         optimizer=param_text(runs, "model.optimizer"),
         batch=np.where(np.isinf(batch), "full", batch.map(lambda b: f"{b:.0f}" if np.isfinite(b) else "")),
         lr=param_number(runs, "model.lr"),
-        examples=pd.to_numeric(runs.get("examples_to_target", never), errors="coerce").fillna(math.inf),
-        steps=pd.to_numeric(runs.get("steps_to_target", never), errors="coerce").fillna(math.inf),
+        examples=pd.to_numeric(runs.get("training/examples_to_target", never), errors="coerce").fillna(math.inf),
+        steps=pd.to_numeric(runs.get("training/steps_to_target", never), errors="coerce").fillna(math.inf),
         selection=runs["seed"].isin(SELECTION_SEEDS),
     )
 
@@ -82,8 +82,8 @@ def _faster(x: pd.Series, y: pd.Series, label: str) -> tuple[bool, Check]:
 def judge_optimizers(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "optimizers")) is not None:
         return few
-    if "examples_to_target" not in runs:
-        return Evidence(NO_EVIDENCE, "No examples_to_target in these runs: rerun experiment=claims/optimizers.")
+    if "training/examples_to_target" not in runs:
+        return Evidence(NO_EVIDENCE, "No training/examples_to_target in these runs: rerun experiment=claims/optimizers.")
     runs = _optimizer_runs(runs)
     if runs["selection"].all() or not runs["selection"].any():
         return Evidence(NO_EVIDENCE, "Needs selection seeds 0-2 and comparison seeds beyond: run claims/optimizers.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.report.format import accuracy, integer, number, points, significant
+from bench.report.format import accuracy, counted, integer, number, points, significant
 from bench.report.stats.across import ALL_EQUAL, ALPHA, FEW_DATASETS, FEW_MODELS, NO_FRIEDMAN, Comparison
 from bench.report.stats.analysis import MIN_DATASETS, MIN_MODELS, Statistics
 from bench.report.stats.bayes import ROPE
@@ -15,7 +15,7 @@ LEVEL, DECISION = number(ALPHA), number(DECIDED)
 
 
 def _datasets(n: int) -> str:
-    return f"{integer(n)} dataset" + ("" if n == 1 else "s")
+    return counted(n, "dataset")
 
 
 def ranks(c: Comparison) -> str:
@@ -94,7 +94,7 @@ def pairwise(c: Comparison) -> list[str]:
         differ.append(f"{better} scores above {worse} (p = {significant(p)})")
     lines = [
         f"Pairwise, by the Wilcoxon signed-rank test over the datasets with Holm's correction for "
-        f"{integer(len(pairs))} pair(s) (the thick lines in the diagram join models it does not separate)."
+        f"{counted(len(pairs), 'pair')} (the thick lines in the diagram join models it does not separate)."
     ]
     if (floor := len(pairs) * 2.0 ** (1 - len(c.scores))) >= ALPHA:
         lines.append(
@@ -146,9 +146,16 @@ def splits(table: pd.DataFrame) -> list[str]:
             "(each p-value is for its own pair, not corrected for the number of pairs)."
         )
     if few := int(table["splits"].lt(2).sum()):
-        lines.append(f"{integer(few)} pair(s) have a single split in common (one seed): not enough splits for a test.")
-    if constant := int((table["splits"].ge(2) & table["p"].isna()).sum()):
-        lines.append(f"{integer(constant)} pair(s) differ by the same amount on every split: no spread, no t.")
+        lines.append(
+            f"{counted(few, 'pair')} {'has' if few == 1 else 'have'} a single split in common (one seed): "
+            "not enough splits for a test."
+        )
+    if identical := int((table["splits"].ge(2) & table["identical"].eq(True)).sum()):
+        lines.append(
+            f"{counted(identical, 'pair')} {'differs' if identical == 1 else 'differ'} by the same amount on every "
+            "split, up to one test row: "
+            "identical on every split, so there is no spread to test and no p-value."
+        )
     return lines
 
 

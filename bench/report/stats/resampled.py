@@ -20,12 +20,23 @@ DEFAULT_TEST_SIZE = 0.25  # conf/config.yaml's test_size
 NO_FOLD = -1  # a holdout run's split is its seed alone
 
 
-def corrected_t(differences: np.ndarray, ratio: float) -> tuple[float, float]:
+def constant(differences: np.ndarray, test_rows: float = math.nan) -> bool:
+    """Whether paired differences are the same on every split up to the resolution of one test row: a spread
+    below half a row's share of accuracy (1 / n_test) is rounding, not variation, and a t statistic over it would
+    be as large as the rounding is small. Without the row count, up to floating-point noise."""
+    d = np.asarray(differences, dtype=float)
+    if len(d) < 2:
+        return False
+    tolerance = 0.5 / test_rows if test_rows > 0 else 1e-9
+    return bool(np.ptp(d) < tolerance)
+
+
+def corrected_t(differences: np.ndarray, ratio: float, test_rows: float = math.nan) -> tuple[float, float]:
     """The corrected t statistic of paired differences and its two-sided p-value (J - 1 degrees of freedom);
-    NaN for fewer than two splits or differences that never vary."""
+    NaN for fewer than two splits or differences that are the same on every split (:func:`constant`)."""
     d = np.asarray(differences, dtype=float)
     j = len(d)
-    if j < 2 or (variance := d.var(ddof=1)) == 0:
+    if j < 2 or constant(d, test_rows) or (variance := d.var(ddof=1)) == 0:
         return math.nan, math.nan
     t = d.mean() / math.sqrt((1 / j + ratio) * variance)
     return float(t), float(2 * stats.t.sf(abs(t), j - 1))
@@ -61,6 +72,14 @@ def split_ratio(runs: pd.DataFrame, protocol: str) -> float:
     return test_size / (1 - test_size)
 
 
+def test_rows(runs: pd.DataFrame, protocol: str) -> float:
+    """The rows of one test split of one dataset's runs under one protocol (rows x test_size for a holdout split,
+    rows / k for k-fold cross-validation); NaN where the runs do not record the dataset's rows."""
+    rows = _param(runs, "params.dataset.rows").max()
+    ratio = split_ratio(runs, protocol)
+    return rows * ratio / (1 + ratio)  # n_test / (n_test + n_train)
+
+
 def splits(ok: pd.DataFrame) -> pd.DataFrame:
     """The runs with their split: ``protocol`` ("holdout" where the table has none), ``fold`` (NO_FOLD where the
     table has no folds or a run is a holdout run)."""
@@ -69,28 +88,34 @@ def splits(ok: pd.DataFrame) -> pd.DataFrame:
     return ok.assign(protocol=protocol, _fold=fold)
 
 
-def _pairs(runs: pd.DataFrame, order: list[str], metric: str, ratio: float) -> list[dict]:
+def _pairs(runs: pd.DataFrame, order: list[str], metric: str, ratio: float, rows: float) -> list[dict]:
+    """Each pair of models with at least one split in common: pairs that never met have nothing to compare."""
     by_split = runs.groupby(["seed", "_fold", "model"])[metric].mean().unstack("model")
     models = [m for m in order if m in by_split.columns]
-    rows = []
+    pairs = []
     for i, a in enumerate(models):
         for b in models[i + 1 :]:
             d = (by_split[a] - by_split[b]).dropna().to_numpy()
-            t, p = corrected_t(d, ratio)
-            rows.append({"model_a": a, "model_b": b, "splits": len(d), "difference": d.mean(), "t": t, "p": p})
-    return rows
+            if len(d) == 0:
+                continue
+            t, p = corrected_t(d, ratio, rows)
+            pair = {"model_a": a, "model_b": b, "splits": len(d), "difference": d.mean(), "t": t, "p": p}
+            pairs.append({**pair, "identical": constant(d, rows)})
+    return pairs
 
 
 def per_dataset(ok: pd.DataFrame, order: list[str], metric: str = METRIC) -> pd.DataFrame:
     """For every dataset (variants apart), protocol and pair of models: the number of paired splits J, the mean
-    difference ``model_a - model_b``, the corrected t and its p. Pairs follow ``order`` (models not in it last)."""
-    columns = ["dataset", "protocol", "model_a", "model_b", "splits", "difference", "t", "p"]
+    difference ``model_a - model_b``, the corrected t and its p, and whether the difference is the same on every
+    split (``identical``: then no t and no p). Pairs follow ``order`` (models not in it last)."""
+    columns = ["dataset", "protocol", "model_a", "model_b", "splits", "difference", "t", "p", "identical"]
     if ok.empty:
         return pd.DataFrame(columns=columns)
     runs = splits(ok)
     order = [*order, *sorted(set(runs["model"]) - set(order))]
     rows = []
     for (dataset, protocol), group in runs.groupby(["dataset", "protocol"], sort=True):
-        ratio = split_ratio(group, protocol)
-        rows += [{"dataset": dataset, "protocol": protocol, **pair} for pair in _pairs(group, order, metric, ratio)]
+        ratio, n_test = split_ratio(group, protocol), test_rows(group, protocol)
+        pairs = _pairs(group, order, metric, ratio, n_test)
+        rows += [{"dataset": dataset, "protocol": protocol, **pair} for pair in pairs]
     return pd.DataFrame(rows, columns=columns)

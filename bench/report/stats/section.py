@@ -14,6 +14,7 @@ from bench.report.stats.bayes import ROPE
 from bench.report.stats.reading import DECIDED, LEVEL, reading
 
 NOT_ENOUGH = "not enough splits"
+IDENTICAL = "identical on every split"
 
 
 def _ranks(s: Statistics) -> DisplayTable:
@@ -47,11 +48,14 @@ def _families(s: Statistics) -> DisplayTable:
 
 def _splits(s: Statistics) -> DisplayTable:
     table = s.splits
-    few = table["splits"].lt(2)
+    untested = [
+        NOT_ENOUGH if few else IDENTICAL if same else None
+        for few, same in zip(table["splits"].lt(2), table["identical"].eq(True), strict=True)
+    ]
     cells = table.assign(
         difference=[points(d, signed=True) for d in table["difference"]],
-        t=[NOT_ENOUGH if f else number(t) for f, t in zip(few, table["t"], strict=True)],
-        p=[NOT_ENOUGH if f else significant(p) for f, p in zip(few, table["p"], strict=True)],
+        t=[why or number(t) for why, t in zip(untested, table["t"], strict=True)],
+        p=[why or significant(p) for why, p in zip(untested, table["p"], strict=True)],
     )
     columns = {
         "dataset": ("Dataset", None),

@@ -7,7 +7,7 @@ import pandas as pd
 
 import bench.report.plots as plots
 from bench.report.display import Section, display_table
-from bench.report.format import accuracy, integer, number, percent, text
+from bench.report.format import accuracy, counted, integer, number, percent, text
 from bench.report.tuning.curves import BAND, ORDERS, SEED, default_won, shuffled, summarize
 
 TUNED = "tuned"
@@ -67,7 +67,8 @@ def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> lis
         "(protocol.pruner; only the MLP reports); a pruned trial is never chosen.",
     ]
     if missing := int((~runs["run_id"].isin(trials["run_id"])).sum()):
-        notes.append(f"{integer(missing)} tuned run(s) have no readable trials.csv: their curves are left out.")
+        have = "has" if missing == 1 else "have"
+        notes.append(f"{counted(missing, 'tuned run')} {have} no readable trials.csv: their curves are left out.")
     for model, step in sorted(cut.items()):
         notes.append(f"{model}: some runs finished fewer trials; its curve stops at {integer(step)}, the fewest.")
     return notes
