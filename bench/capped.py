@@ -18,7 +18,7 @@ from typing import Any
 from joblib.externals.loky import ProcessPoolExecutor
 from joblib.externals.loky.process_executor import BrokenProcessPool
 
-from bench import metrics
+from bench import metrics, timing
 from bench.config import one_line
 
 
@@ -30,6 +30,7 @@ class FitTimeout(Exception):
         self.seconds = seconds
 
 
+@timing.timed("fit")
 def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
     """``model`` fitted on ``X, y`` in a worker process, with its fit time and peak memory growth as
     ``metrics.timed_fit`` measures them there; raises ``FitTimeout`` after ``seconds``, and ``RuntimeError`` with the

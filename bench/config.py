@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,6 @@ import bench
 
 PARENT_ENV = "BENCH_PARENT_RUN_ID"  # the sweep's parent run, for jobs in other processes and on other machines
 TOTAL_ENV = "BENCH_SWEEP_TOTAL"  # the number of jobs in the sweep, for each job's "[3/108]"
-CHECKED_ENV = "BENCH_SWEEP_CHECKED"  # the pid of the process whose jobs are all composed and checked
-
-
-def checked_here() -> bool:
-    """Whether this process checked every job it runs before the sweep (``bench.sweep.checked_jobs``): a process
-    that inherited the mark, a launcher's worker, checks its jobs again."""
-    return os.environ.get(CHECKED_ENV) == str(os.getpid())
 
 
 def config_dir() -> Path:

@@ -3,8 +3,6 @@ model family. An estimator with training diagnostics reports them through ``benc
 
 from __future__ import annotations
 
-import atexit
-import gc
 import os
 import signal
 import threading
@@ -19,9 +17,9 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
-from bench import capped, metrics, phases, progress, protocol, tracking, tuning
+from bench import _compat, capped, metrics, progress, protocol, timing, tracking, tuning
 from bench import data as datasets
-from bench.config import PARENT_ENV, ConfigError, checked_here, one_line
+from bench.config import PARENT_ENV, ConfigError, one_line
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 LOADED: OrderedDict[str, datasets.Dataset] = OrderedDict()  # this process's datasets, shared by its jobs
@@ -67,12 +65,10 @@ def check(cfg: DictConfig) -> None:
         protocol.check(cfg.protocol)
         source = build_source(cfg.dataset)
         estimator = build_model(cfg.model, source.scaler)[-1]
-        if cfg.protocol.name == "tuned":
+        if protocol.tunes(cfg.protocol):
             space = space_name(cfg)
             tuning.check_space(tuning.load_space(space, named=space != cfg.model.name), estimator, space)
-        # scikit-learn checks constructor arguments when fitting; the check alone has no public name
-        if hasattr(estimator, "_validate_params"):
-            estimator._validate_params()
+        _compat.validate_params(estimator)  # scikit-learn checks constructor arguments only when fitting
     except Exception as exc:
         raise ConfigError(one_line(exc)) from exc
 
@@ -131,23 +127,18 @@ class Result:
         return dict(self.summary.tags) if self.summary else {"bench.outcome": "ok"}
 
 
+@timing.timed("prepare")
 def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
-    """The job's fold ready to fit; its data read once per process (``LOADED``). Its config is checked unless this
-    process checked every job of its sweep before the sweep began."""
-    with phases.phase("check"):
-        if not checked_here():
-            check(cfg)
-    with phases.phase("data"):
-        data = datasets.load_once(build_source(cfg.dataset), LOADED)
-    with phases.phase("split"):
-        X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
-        X_val = y_val = None
-        if (share := protocol.validation_share(cfg.protocol)) is not None:
-            X_train, X_val, y_train, y_val = protocol.validation_split(X_train, y_train, share, cfg.seed, fold)
-    with phases.phase("build"):
-        model = build_model(cfg.model, data)
-        if isinstance(model[-1], metrics.Diagnosed):
-            model[-1].preload()  # a one-off import (torch) is not the model's fit time
+    """The job's fold ready to fit, its config checked; its data read once per process (``LOADED``)."""
+    check(cfg)
+    data = datasets.load_once(build_source(cfg.dataset), LOADED)
+    X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
+    X_val = y_val = None
+    if (share := protocol.validation_share(cfg.protocol)) is not None:
+        X_train, X_val, y_train, y_val = protocol.validation_split(X_train, y_train, share, cfg.seed, fold)
+    model = build_model(cfg.model, data)
+    if isinstance(model[-1], metrics.Diagnosed):
+        model[-1].preload()  # a one-off import (torch) is not the model's fit time
     return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val)
 
 
@@ -156,37 +147,33 @@ def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress 
     ``study``, or a study of this process alone). ``shown``: the job's progress, told each step and epoch."""
     model, tuned = job.model, None
     shown = shown or progress.JobProgress("", live=False)
-    if job.cfg.protocol.name == "tuned":
+    if protocol.tunes(job.cfg.protocol):
         shown.doing(f"tuning (default + {job.cfg.protocol.n_trials} trials)")
         pruner = job.cfg.protocol.get("pruner", "none")
-        study = study or tuning.open_study(None, "", tuning_seed(job.cfg.seed, job.fold), fresh=True, pruner=pruner)
+        seed = protocol.split_seed(job.cfg.seed, job.fold)
+        study = study or tuning.open_study(None, "", seed, fresh=True, pruner=pruner)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
         space = space_name(job.cfg)
-        with phases.phase("tuning"):
-            tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
+        tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
         model.set_params(**{f"model__{name}": value for name, value in tuned.best.items()})
-    with phases.phase("fit"):
-        if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
-            shown.doing("fit")
-            fit_params = {"model__on_epoch": shown.epoch} if reports_epochs(model[-1]) else {}
-            fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train, **fit_params))
-        else:
-            shown.doing(f"fit (capped at {cap:g} s)")
-            try:
-                model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
-            except capped.FitTimeout:
-                timed_out = {"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}
-                return Result(timed_out, None, None, [], tuned, True)
-            job.model = model  # the child's fitted copy: what the run's artifacts describe
+    if (cap := job.cfg.protocol.get("fit_timeout_s")) is None:
+        shown.doing("fit")
+        fit_params = {"model__on_epoch": shown.epoch} if reports_epochs(model[-1]) else {}
+        fit_time, peak_mb = metrics.timed_fit(lambda: model.fit(job.X_train, job.y_train, **fit_params))
+    else:
+        shown.doing(f"fit (capped at {cap:g} s)")
+        try:
+            model, fit_time, peak_mb = capped.fit(model, job.X_train, job.y_train, cap)
+        except capped.FitTimeout:
+            timed_out = {"fit_time_s": float(cap), **(tuned.metrics if tuned else {})}
+            return Result(timed_out, None, None, [], tuned, True)
+        job.model = model  # the child's fitted copy: what the run's artifacts describe
     shown.doing("scoring")
-    with phases.phase("score"):  # the metrics; the predictions inside are phase "predict"
-        scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
-        if job.X_val is not None:
-            scores.update(metrics.validation_scores(model, job.X_val, job.y_val))
-    with phases.phase("latency"):
-        latency = metrics.predict_latency_us(model, job.X_test)
-    with phases.phase("size"):
-        size = metrics.model_size_bytes(model)
+    scores, test_pred = metrics.scores(model, job.X_train, job.y_train, job.X_test, job.y_test)
+    if job.X_val is not None:
+        scores.update(metrics.validation_scores(model, job.X_val, job.y_val))
+    latency = metrics.predict_latency_us(model, job.X_test)
+    size = metrics.model_size_bytes(model)
     scores.update(fit_time_s=fit_time, peak_memory_mb=peak_mb, predict_latency_us=latency, model_size_bytes=size)
     summary = model[-1].training_summary() if isinstance(model[-1], metrics.Diagnosed) else None
     if summary is not None:
@@ -196,8 +183,7 @@ def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress 
     curve = []
     if job.cfg.learning_curve:
         split = (job.X_train, job.y_train, job.X_test, job.y_test)
-        with phases.phase("learning_curve"):
-            curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
+        curve = metrics.learning_curve(model, *split, job.cfg.learning_curve, job.cfg.seed)
     return Result(scores, test_pred, summary, curve, tuned)
 
 
@@ -206,10 +192,6 @@ def reports_epochs(estimator: Any) -> bool:
     import inspect
 
     return "on_epoch" in inspect.signature(type(estimator).fit).parameters
-
-
-def tuning_seed(seed: int, fold: int | None) -> int:
-    return 1000 * seed + (fold or 0)
 
 
 def params(job: dict[str, Any]) -> dict[str, str]:
@@ -241,18 +223,15 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
     """Everything the run keeps: metrics and curves, params, tags, the data as its input, artifacts."""
     data, curves = prepared.data, result.summary.curves if result.summary else []
     tuned = result.tuning.params if result.tuning else {}
-    with phases.phase("tracking"):
-        store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
-        if result.learning_curve:
-            store.log(run_id, curves=result.learning_curve, step="percent")
-        if result.tuning is not None:
-            store.log(run_id, curves=result.tuning.curves, step="trial")
-    with phases.phase("dataset_input"):
-        store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
-    with phases.phase("artifacts"):
-        store.log_texts(run_id, artifacts(job, prepared, result))
-        if prepared.cfg.tracking.log_model and not result.timed_out:
-            log_model(store, run_id, prepared.model, prepared.X_test[:5])
+    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
+    if result.learning_curve:
+        store.log(run_id, curves=result.learning_curve, step="percent")
+    if result.tuning is not None:
+        store.log(run_id, curves=result.tuning.curves, step="trial")
+    store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
+    store.log_texts(run_id, artifacts(job, prepared, result))
+    if prepared.cfg.tracking.log_model and not result.timed_out:
+        log_model(store, run_id, prepared.model, prepared.X_test[:5])
 
 
 def run(cfg: DictConfig) -> dict[str, float]:
@@ -262,12 +241,9 @@ def run(cfg: DictConfig) -> dict[str, float]:
     A finished run with the same run key is reused unless ``rerun=true``. An exception in the job is recorded
     as a FAILED run with ``bench.outcome=error`` and does not propagate, so the rest of the sweep goes on.
     """
-    with phases.job({"dataset": cfg.dataset.get("name"), "model": cfg.model.get("name"), "seed": cfg.get("seed")}):
-        with phases.phase("gc"):
-            settle_memory()
+    with timing.job({"dataset": cfg.dataset.get("name"), "model": cfg.model.get("name"), "seed": cfg.get("seed")}):
         job = job_config(cfg)
-        with phases.phase("tracking"):
-            store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
+        store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
         try:
             folds = protocol.folds(job["protocol"])
         except (KeyError, TypeError):  # a protocol that cannot say its folds: the job's check records why
@@ -288,28 +264,24 @@ def record_fold(
 ) -> tuple[dict[str, float], str]:
     """The fold's run, recorded (or the finished run found with its key): its metrics and its one line."""
     key = tracking.run_key(job if fold is None else {**job, "fold": fold})
-    with phases.phase("tracking"):
-        done = None if cfg.rerun else store.find_finished(key)
+    done = None if cfg.rerun else store.find_finished(key)
     if done is not None:
         return dict(done.data.metrics), f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)"
     parent = os.environ.get(PARENT_ENV) or None
-    with phases.phase("tracking"):
-        tags = tracking.job_tags(job, key, parent, fold, variants(job))
-        run_id = store.start_run(tracking.run_name(job, fold), tags)
+    tags = tracking.job_tags(job, key, parent, fold, variants(job))
+    run_id = store.start_run(tracking.run_name(job, fold), tags)
     interrupts = NotedInterrupts()
     try:
         prepared = prepare(cfg, fold)
         study = None
-        if cfg.protocol.name == "tuned":
+        if protocol.tunes(cfg.protocol):
             path = tuning.storage_path(store.uri, store.experiment, hydra_cwd())
-            with phases.phase("tuning"):
-                seed = tuning_seed(cfg.seed, fold)
-                study = tuning.open_study(path, key, seed, fresh=cfg.rerun, pruner=cfg.protocol.get("pruner", "none"))
+            seed = protocol.split_seed(cfg.seed, fold)
+            study = tuning.open_study(path, key, seed, fresh=cfg.rerun, pruner=cfg.protocol.get("pruner", "none"))
         result = fit_and_score(prepared, study, shown)
         shown.doing("recording")
         record(store, run_id, job, prepared, result)
-        with phases.phase("tracking"):
-            store.end_run(run_id)
+        store.end_run(run_id)
     except (KeyboardInterrupt, Exception) as exc:
         if isinstance(exc, KeyboardInterrupt) or interrupts.seen:  # Ctrl-C: the run is over, not failed; stop
             for ended in (run_id, parent) if parent else (run_id,):
@@ -351,20 +323,6 @@ class NotedInterrupts:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
             self.previous = None
-
-
-def settle_memory() -> None:
-    """Collect the garbage earlier jobs left, then move every object still alive (modules, the store, caches) out
-    of the cyclic garbage collector's sight. With torch, scikit-learn and MLflow loaded, a process holds millions
-    of objects, and each full collection walked them all: pauses of up to half a second, at moments such as a
-    timed fit or a tracking call. New objects are collected as before; after the first job, collecting here only
-    looks at what the previous job created. At exit the objects are handed back to the collector, so that what
-    only it can free is finalized as before (the store's SQLite connections then close, which folds the
-    write-ahead log into the database file)."""
-    gc.collect()
-    gc.freeze()
-    atexit.unregister(gc.unfreeze)  # once, however many jobs
-    atexit.register(gc.unfreeze)
 
 
 def log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.ndarray) -> None:

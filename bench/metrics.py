@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from sklearn import metrics as skm
 
-from bench import phases
+from bench import timing
 
 FINAL = (  # the final metrics every run logs, whatever its family
     "train_accuracy",
@@ -67,15 +67,15 @@ class Diagnosed(Protocol):
         """The fitted estimator's final diagnostics, epoch history, MLflow curves and outcome tags."""
 
 
+@timing.timed("score")
 def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], np.ndarray]:
     """Accuracy on both splits, balanced accuracy, macro F1, log loss where probabilities exist, the
     overfitting gap and the predict time; also returns the test predictions."""
-    with phases.phase("predict"):
-        start = time.perf_counter()
-        test_pred = model.predict(X_test)
-        predict_time = time.perf_counter() - start
-        train_pred = model.predict(X_train)
-        proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
+    start = time.perf_counter()
+    test_pred = model.predict(X_test)
+    predict_time = time.perf_counter() - start
+    train_pred = model.predict(X_train)
+    proba = model.predict_proba(X_test) if hasattr(model, "predict_proba") else None
     train_acc = skm.accuracy_score(y_train, train_pred)
     test_acc = skm.accuracy_score(y_test, test_pred)
     result = {
@@ -91,17 +91,18 @@ def scores(model, X_train, y_train, X_test, y_test) -> tuple[dict[str, float], n
     return result, test_pred
 
 
+@timing.timed("score")
 def validation_scores(model, X_val, y_val) -> dict[str, float]:
     """Accuracy and balanced accuracy on the validation part held out of the training part
     (``protocol.validation_fraction``): where a value is to be chosen, never on test."""
-    with phases.phase("predict"):
-        pred = model.predict(X_val)
+    pred = model.predict(X_val)
     return {
         "val_accuracy": skm.accuracy_score(y_val, pred),
         "val_balanced_accuracy": skm.balanced_accuracy_score(y_val, pred),
     }
 
 
+@timing.timed("learning_curve")
 def learning_curve(model, X_train, y_train, X_test, y_test, fractions, seed: int) -> list[dict[str, float]]:
     """Train and test accuracy of ``model`` refitted on stratified shares of the training split, one record per
     share with ``percent`` as its step; a share of 1 reuses the fitted ``model``."""
@@ -126,6 +127,7 @@ def learning_curve(model, X_train, y_train, X_test, y_test, fractions, seed: int
     return records
 
 
+@timing.timed("latency")
 def predict_latency_us(model, X: np.ndarray) -> float:
     """Median time to predict one row, in microseconds: what a caller serving single requests waits.
 
@@ -145,11 +147,13 @@ def predict_latency_us(model, X: np.ndarray) -> float:
     return float(np.median(times) * 1e6)
 
 
+@timing.timed("size")
 def model_size_bytes(model) -> int:
     """Size of the pickled fitted model."""
     return len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+@timing.timed("fit")
 def timed_fit(fit: Callable[[], Any]) -> tuple[float, float]:
     """Run ``fit`` and return its wall time in seconds and the peak growth, in MB, of the memory the process has
     allocated and not yet freed.

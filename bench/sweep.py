@@ -1,6 +1,6 @@
-"""The Hydra side of a sweep: the task Hydra runs per job, the callback around a multirun (the store set up once,
-the parent run, interrupted runs reaped, reports at the end), and what the launchers need to carry it to their
-jobs."""
+"""The Hydra side of a sweep: the task Hydra runs per job, running the Hydra app on a list of overrides, and the
+callback around a multirun (the store set up once, the parent run, interrupted runs reaped, the parent's record
+and the reports at the end)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import contextlib
 import os
 import re
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,94 +18,91 @@ import hydra
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from bench.config import CHECKED_ENV, CONFIG_DIR, PARENT_ENV, TOTAL_ENV
+from bench.config import CONFIG_DIR, PARENT_ENV, TOTAL_ENV
+from bench.plan import Plan
 from bench.tracking import Store, open_store, redact, resolve_uri, sweep_tags
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def sweep_job(cfg: DictConfig) -> float | None:
-    """The task Hydra runs once per job."""
+    """The task Hydra runs once per job, in the sweep's process or a launcher's worker."""
+    from bench import process
     from bench.job import run
 
+    process.setup()
+    process.settle_memory()
     return run(cfg).get("test_accuracy")
 
 
 @contextlib.contextmanager
-def checked_jobs(checked: bool = True, composed: dict | None = None) -> Iterator[None]:
-    """Within: this process's sweeper knows that every job was composed and checked before the sweep, and skips
-    Hydra's second composition of each (``hydra_plugins.bench_sweeper``); its launcher reuses ``composed``, the
-    check's compositions (``bench.cli.preflight.preflight``)."""
-    from bench.composition import hand_over
-
-    if checked:
-        os.environ[CHECKED_ENV] = str(os.getpid())
+def command_line(args: Sequence[str]) -> Iterator[None]:
+    """Within: ``sys.argv`` holds ``args``, which is where a Hydra app reads its overrides (Hydra has no public
+    way to pass them otherwise); restored on leaving."""
+    saved = sys.argv
+    sys.argv = [saved[0], *args]
     try:
-        with hand_over(composed or {}):
-            yield
+        yield
     finally:
-        os.environ.pop(CHECKED_ENV, None)
+        sys.argv = saved
 
 
-def stop_reused_workers() -> None:
-    """Stop the joblib launcher's worker processes: they keep the environment they started with, which names the
-    previous sweep's parent run, so the next sweep needs fresh ones."""
-    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
-    if loky is not None and getattr(loky, "_executor", None) is not None:  # started by a joblib launcher only
-        loky._executor.shutdown(wait=True)
+def launch(args: Sequence[str], plan: Plan | None = None) -> None:
+    """Run the Hydra app on ``args`` in this process; ``plan`` (``bench.cli.preflight``) reaches the sweep's
+    callback as a file, through a Hydra setting of the callback's own."""
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as folder:
+        path = None if plan is None else plan.save(Path(folder) / "plan.json")
+        extra = [] if path is None else [f"hydra.callbacks.bench.plan='{quoted(str(path))}'"]
+        with command_line([*args, *extra]):
+            sweep_job()
 
 
 class SweepCallback(Callback):
     """Hydra callback around a multirun: sets the store up once, opens the sweep's parent run, and at the end
-    closes it, writes the reports and prints where everything is."""
+    records the sweep on it (``bench.sweep_record``), writes the reports and prints where everything is."""
 
-    def __init__(self) -> None:
+    def __init__(self, plan: str | None = None) -> None:
+        self.plan = Plan.load(plan) if plan else None
         self.store: Store | None = None
         self.parent: str | None = None
         self.started = 0.0
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from bench.sweep_record import parent_params
+
         self.started = time.perf_counter()
         self.store = open_store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
         if reaped := self.store.reap_interrupted():
-            print(f"marked {len(reaped)} interrupted run(s) KILLED: {', '.join(reaped[:5])}", flush=True)
+            noun = "run" if len(reaped) == 1 else "runs"
+            print(f"marked {len(reaped)} interrupted {noun} KILLED: {', '.join(reaped[:5])}", flush=True)
         name = f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
         self.parent = self.store.start_run(name, sweep_tags())
+        self.store.log(self.parent, params=parent_params(config, self.plan))
         os.environ[PARENT_ENV] = self.parent
-        total = os.environ.get(TOTAL_ENV, "?")
+        total = str(self.plan.jobs) if self.plan else "?"
         carry_environment(config, {PARENT_ENV: self.parent, TOTAL_ENV: total})
         fit_ray_launcher(config)
-        print(
-            f"sweep {name}: {total} jobs -> experiment '{self.store.experiment}' in {redact(self.store.uri)}",
-            flush=True,
-        )
+        jobs = f"{total} job" + ("" if total == "1" else "s")
+        print(f"sweep {name}: {jobs} -> experiment '{self.store.experiment}' in {redact(self.store.uri)}", flush=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from bench.sweep_record import record_sweep
+
         if self.store is None or self.parent is None:
             return
-        runs = self.store.children(self.parent)
-        failed = [r for r in runs if r.info.status != "FINISHED"]
-        self.store.end_run(self.parent, "FAILED" if failed else "FINISHED")
         os.environ.pop(PARENT_ENV, None)
-        timed_out = sum(r.data.tags.get("bench.outcome") == "timeout" for r in runs)  # finished, at their cap
-        late = f", {timed_out} timed out" if timed_out else ""
-        print(f"\n{len(runs)} runs in {time.perf_counter() - self.started:.0f}s, {len(failed)} failed{late}")
-        for run in failed:
-            print(f"  FAILED {run.info.run_name}: {run.data.tags.get('bench.error', run.info.status)}")
-        unwritten = False
-        if config.report.enabled:
-            from bench.report import build_report
-
-            out = Path(config.hydra.runtime.cwd) / config.report.out_dir
-            try:
-                html, md = build_report(self.store.uri, self.store.experiment, out)
-                print(f"reports: {html}\n         {md}")
-            except OSError as exc:  # the runs are recorded; `python -m bench report --out DIR` writes them later
-                unwritten = True
-                print(f"error: cannot write the reports to {str(out)!r}: {exc.strerror or exc}", flush=True)
-        print(f"store:   {redact(self.store.uri)}")
-        print(f"compare: {ui_command(redact(self.store.uri))}")
-        if failed or unwritten:
+        out = Path(config.hydra.runtime.cwd) / config.report.out_dir if config.report.enabled else None
+        elapsed = time.perf_counter() - self.started
+        ok = record_sweep(self.store, self.parent, self.plan, elapsed, out)
+        if not ok:
             raise SystemExit(1)
+
+
+def stop_reused_workers() -> None:
+    """Stop the joblib launcher's worker processes: they keep the environment they started with, which names the
+    previous sweep's parent run, so the next sweep needs fresh ones."""
+    from bench._compat import stop_loky_workers
+
+    stop_loky_workers()
 
 
 def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
@@ -119,7 +117,7 @@ def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
     carried = dict(env)
     if uri := os.environ.get("MLFLOW_TRACKING_URI"):
         carried["MLFLOW_TRACKING_URI"] = uri
-    overrides = [f"++hydra.job.env_set.{key}='{_quoted(value)}'" for key, value in carried.items()]
+    overrides = [f"++hydra.job.env_set.{key}='{quoted(value)}'" for key, value in carried.items()]
     with read_write(config.hydra):
         config.hydra.overrides.hydra = [*config.hydra.overrides.hydra, *overrides]
 
@@ -139,14 +137,8 @@ def fit_ray_launcher(config: DictConfig) -> None:
             init.object_store_memory = None
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     """A value for a single-quoted Hydra override string: there a backslash escapes only a quote, or another
     backslash in a run of them before a quote or the closing quote."""
     value = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", str(value))
     return re.sub(r"(\\+)$", lambda m: m.group(1) * 2, value)
-
-
-def ui_command(uri: str) -> str:
-    if uri.startswith(("http://", "https://")):
-        return f"open {uri}"
-    return f"mlflow ui --backend-store-uri {uri} --host 127.0.0.1 --port 5000"

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from bench import timing
 from bench.config import CONFIG_DIR
 
 SPACES = CONFIG_DIR / "search_space"
@@ -204,6 +205,7 @@ class Objective:
         return scores["val_accuracy"]
 
 
+@timing.timed("tuning")
 def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mapping[str, Any], study: Any) -> Tuning:
     """Search ``space`` for the pipeline's model on the training part of ``split`` (``X_train, X_test, y_train,
     y_test``) within ``study``; the test part is scored for the tuning curve only. ``protocol.n_jobs`` > 1 runs
@@ -277,7 +279,9 @@ def _work(objective: Objective, journal: str | None = None, seed: int = 0, prune
     import optuna
     from threadpoolctl import threadpool_limits
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from bench import process
+
+    process.setup()  # a worker process: bench's settings, as in the job's own
     if "torch" in sys.modules or objective.reports:
         import torch
 
@@ -320,7 +324,6 @@ def open_study(path: Path | None, name: str, seed: int, fresh: bool, pruner: str
     earlier trials (``rerun=true``); ``pruner`` one of ``bench.protocol.PRUNERS``."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the sweep's own lines
     storage = None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -115,9 +115,100 @@ def private_uses(name: str) -> list[str]:
     return found
 
 
-def test_the_benchmarks_use_no_private_name_of_the_code_they_measure():
-    perf = [name for name in MODULES if name.startswith("bench.perf")]
-    assert perf and {name: private_uses(name) for name in perf if private_uses(name)} == {}
+def test_the_benchmarks_use_no_private_name_of_the_code_they_measure(monkeypatch):
+    benchmarks = sorted((PACKAGE.parent / "benchmarks").glob("*.py"))
+    for path in benchmarks:
+        monkeypatch.setitem(MODULES, f"benchmarks.{path.stem}", path)
+    found = {path.stem: private_uses(f"benchmarks.{path.stem}") for path in benchmarks}
+    assert benchmarks and {name: uses for name, uses in found.items() if uses} == {}
+
+
+COMPAT = "bench._compat"  # the one module where another library's private names may appear
+
+
+def third_party_private_names(path: Path) -> list[str]:
+    """Private names of other libraries a module imports (``from sklearn.utils._x import y``, ``from a import _b``)
+    or reads off a module it imported (``torch._foreach_norm``)."""
+    tree, found, modules = ast.parse(path.read_text()), [], set()
+    private = lambda name: name.startswith("_") and not name.startswith("__")  # noqa: E731
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not alias.name.startswith("bench"):
+                    modules.add(alias.asname or alias.name.split(".")[0])
+                    found += [alias.name for part in alias.name.split(".") if private(part)]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module.startswith(("bench", "__future__")):
+                continue
+            found += [node.module for part in node.module.split(".") if private(part)]
+            found += [f"{node.module}.{a.name}" for a in node.names if private(a.name)]
+            modules |= {a.asname or a.name for a in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and private(node.attr) and isinstance(node.value, ast.Name):
+            if node.value.id in modules:
+                found.append(f"{node.value.id}.{node.attr}")
+    return sorted(set(found))
+
+
+def test_private_names_of_other_libraries_appear_only_in_the_compat_module():
+    found = {name: third_party_private_names(path) for name, path in MODULES.items() if name != COMPAT}
+    assert {name: names for name, names in found.items() if names} == {}
+    assert third_party_private_names(MODULES[COMPAT])  # where they are, the finder finds them
+
+
+def test_the_private_import_finder_finds_each_kind(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import torch\nfrom sklearn.utils._param_validation import Interval\nfrom joblib import _x\n"
+        "from bench import _compat\nrow._asdict()\ntorch._foreach_norm([])\n"
+    )
+    assert third_party_private_names(probe) == [
+        "joblib._x",
+        "sklearn.utils._param_validation",
+        "torch._foreach_norm",
+    ]
+
+
+PROTOCOL = "bench.protocol"  # the one module that knows the protocols by name
+COMPARED = ("eq", "ne", "isin", "startswith")
+
+
+def protocol_names_compared(path: Path, names: set[str]) -> list[str]:
+    """Places where a protocol's name is compared as a string: ``== "tuned"``, ``in ("cv", "tuned")``,
+    ``.eq("holdout")``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in COMPARED:
+            operands = node.args
+        else:
+            continue
+        for operand in operands:
+            values = operand.elts if isinstance(operand, ast.Tuple | ast.List | ast.Set) else [operand]
+            found += [
+                f"line {node.lineno}: {v.value!r}"
+                for v in values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value in names
+            ]
+    return found
+
+
+def test_no_module_but_the_protocols_compares_a_protocol_name():
+    from bench.protocol import PROTOCOLS
+
+    found = {name: protocol_names_compared(path, set(PROTOCOLS)) for name, path in MODULES.items() if name != PROTOCOL}
+    assert {name: places for name, places in found.items() if places} == {}
+
+
+def test_the_protocol_name_finder_finds_a_comparison(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('if p == "tuned": pass\nx = p in ("cv", "other")\nt["protocol"].eq("holdout")\nt["tuned"]\n')
+    assert protocol_names_compared(probe, {"holdout", "cv", "tuned"}) == [
+        "line 1: 'tuned'",
+        "line 2: 'cv'",
+        "line 3: 'holdout'",
+    ]
 
 
 def test_the_private_name_finder_finds_one(tmp_path, monkeypatch):

@@ -12,22 +12,19 @@ from typing import Any
 from omegaconf import DictConfig
 
 from bench.config import CONFIG_DIR, ConfigError, composer, one_line
+from bench.plan import Plan
 
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line and exit status 2."""
 
 
-def preflight(argv: list[str], composed: dict | None = None) -> int:
-    """Compose and validate every job the overrides describe; return the number of jobs. Each distinct job is
-    composed as Hydra's launcher composes it; ``composed``, where given, receives those compositions, keyed as
-    ``bench.composition.ReusingConfigLoader`` keys them, so that the sweep's launcher need not compose them again."""
-    from hydra.core.global_hydra import GlobalHydra
+def preflight(argv: list[str]) -> Plan:
+    """Compose and validate every job the overrides describe, with Hydra's compose API; return the sweep's plan:
+    its jobs, the run key of every run it makes (a job's folds each), and its command line."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.types import RunMode
     from omegaconf import OmegaConf
-
-    from bench.composition import ReusingConfigLoader
 
     parser = OverridesParser.create()
     overrides = parse(parser, argv)
@@ -45,11 +42,25 @@ def preflight(argv: list[str], composed: dict | None = None) -> int:
             combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
             check_choices(combined)
             jobs = expand(combined)
-        loader = ReusingConfigLoader(GlobalHydra.instance().config_loader())
-        check_jobs(compose, jobs, lambda job: loader.load_sweep_config(primary, job))
-    if composed is not None:
-        composed.update(loader.composed)
-    return len(jobs)
+        keys, protocols = check_jobs(compose, jobs)
+    return Plan(
+        jobs=len(jobs),
+        keys=keys,
+        command=" ".join(["python -m bench", *map(redact_override, argv)]),
+        rerun=bool(primary.rerun),
+        experiment=str(primary.tracking.experiment),
+        uri=str(primary.tracking.uri),
+        protocols=protocols,
+        report_dir=str(Path(str(primary.report.out_dir)).absolute()) if primary.report.enabled else None,
+    )
+
+
+def redact_override(override: str) -> str:
+    """An override as a record may show it: a password in a URI hidden."""
+    from bench.tracking import redact
+
+    key, sep, value = override.partition("=")
+    return f"{key}{sep}{redact(value)}" if sep and "://" in value else override
 
 
 def parse(parser, argv: list[str]):
@@ -88,13 +99,11 @@ def check_destinations(primary: DictConfig) -> None:
         raise UsageError(str(exc)) from exc
 
 
-def check_jobs(
-    compose: Callable[..., DictConfig], jobs: list[list[str]], compose_job: Callable[[list[str]], DictConfig]
-) -> None:
-    """Compose each distinct job once (``compose_job``) and check it; type checks come first, since they need no
-    scikit-learn. ``compose`` composes a choice of config groups alone, for the type checks."""
+def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tuple[list[str], list[str]]:
+    """Compose each distinct job once and check it; type checks come first, since they need no scikit-learn.
+    Returns the run key of every run the jobs make, in order, and their protocols."""
     # a valid seed never changes whether a config is valid: compose each other combination once
-    unique = {tuple(sorted(o for o in job if not plain_seed(o))): job for job in jobs}
+    unique = {distinct(job): job for job in jobs}
     defaults: dict[tuple[str, ...], DictConfig] = {}
 
     def group_defaults(groups: list[str]) -> DictConfig:
@@ -103,22 +112,48 @@ def check_jobs(
             defaults[tuple(groups)] = compose_or_fail(compose, groups)
         return defaults[tuple(groups)]
 
-    composed = []
-    for job in unique.values():
+    composed = {}
+    for key, job in unique.items():
         check_types(job, group_defaults)
-        composed.append((job, compose_or_fail(compose_job, job, job=True)))
+        composed[key] = compose_or_fail(compose, job, job=True)
 
     from bench.job import check, check_data  # imports scikit-learn: after the cheap checks
 
     files_read: set[str] = set()
-    for job, cfg in composed:
+    for key, cfg in composed.items():
         try:
             check(cfg)
             check_data(cfg.dataset, files_read)
         except ConfigError as exc:
-            raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
+            raise UsageError(f"{exc} (job: {' '.join(unique[key])})") from exc
         except Exception as exc:
-            raise UsageError(f"{compose_error(exc)} (job: {' '.join(job)})") from exc
+            raise UsageError(f"{compose_error(exc)} (job: {' '.join(unique[key])})") from exc
+    keys = [key for job in jobs for key in run_keys(composed[distinct(job)], job)]
+    return keys, sorted({str(cfg.protocol.name) for cfg in composed.values()})
+
+
+def distinct(job: Sequence[str]) -> tuple[str, ...]:
+    """What tells a job's config apart from others' beside its seed."""
+    return tuple(sorted(o for o in job if not plain_seed(o)))
+
+
+def run_keys(cfg: DictConfig, job: Sequence[str]) -> list[str]:
+    """The run keys of a job's runs (one per fold), from the composition of a job that differs at most by its
+    seed: the job's own seed set, the config resolved as the job resolves it."""
+    from omegaconf import OmegaConf
+
+    from bench import protocol, tracking
+    from bench.job import job_config
+
+    seed = next((int(o.partition("=")[2]) for o in job if plain_seed(o)), None)
+    if seed is not None and seed != cfg.seed:
+        cfg = cfg.copy()
+        OmegaConf.update(cfg, "seed", seed)
+    resolved = job_config(cfg)
+    return [
+        tracking.run_key(resolved if fold is None else {**resolved, "fold": fold})
+        for fold in protocol.folds(resolved["protocol"])
+    ]
 
 
 def plain_seed(override: str) -> bool:

@@ -17,15 +17,16 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--experiment``, ``--tracking-uri`` and ``--filter``: which runs a command reads."""
+def add_store_arguments(parser: argparse.ArgumentParser, filters: bool = True) -> None:
+    """``--experiment``, ``--tracking-uri`` and (``filters``) ``--filter``: which runs a command reads."""
     parser.add_argument("--experiment", default="bench", help="MLflow experiment name (default: bench)")
     parser.add_argument(
         "--tracking-uri",
         default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlruns.db"),
         help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or sqlite:///mlruns.db)",
     )
-    parser.add_argument("--filter", default="", help="MLflow search filter, e.g. \"tags.`bench.model` = 'mlp'\"")
+    if filters:
+        parser.add_argument("--filter", default="", help="MLflow search filter, e.g. \"tags.`bench.model` = 'mlp'\"")
 
 
 def checked_store(tracking_uri: str) -> str:

@@ -35,7 +35,7 @@ class File(Source):
     drop: list[str] | None = None
     na_values: list[str] | None = None
 
-    _parameter_constraints: ClassVar[dict] = {
+    constraints: ClassVar[dict] = {
         "path": [str, os.PathLike],
         "target": [str],
         "categorical": [list, None],

@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn import datasets as skdata
-from sklearn.utils._param_validation import Interval
 
 from bench.data.sources import Source
+from bench.params import Range
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,9 @@ class Moons(Source):
     n_samples: int = 1000
     noise: float = 0.3
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_samples": [Interval(Integral, 4, None, closed="left")],
-        "noise": [Interval(Real, 0, None, closed="left")],
+    constraints: ClassVar[dict] = {
+        "n_samples": [Range(Integral, 4, None, closed="left")],
+        "noise": [Range(Real, 0, None, closed="left")],
     }
 
     def _generate(self) -> tuple[np.ndarray, np.ndarray]:
@@ -38,10 +38,10 @@ class Circles(Source):
     noise: float = 0.1
     factor: float = 0.5
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_samples": [Interval(Integral, 4, None, closed="left")],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "factor": [Interval(Real, 0, 1, closed="neither")],
+    constraints: ClassVar[dict] = {
+        "n_samples": [Range(Integral, 4, None, closed="left")],
+        "noise": [Range(Real, 0, None, closed="left")],
+        "factor": [Range(Real, 0, 1, closed="neither")],
     }
 
     def _generate(self) -> tuple[np.ndarray, np.ndarray]:
@@ -61,15 +61,15 @@ class Classification(Source):
     class_sep: float = 1.0
     flip_y: float = 0.01
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_samples": [Interval(Integral, 4, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
-        "n_informative": [Interval(Integral, 1, None, closed="left")],
-        "n_redundant": [Interval(Integral, 0, None, closed="left")],
-        "n_classes": [Interval(Integral, 2, None, closed="left")],
-        "n_clusters_per_class": [Interval(Integral, 1, None, closed="left")],
-        "class_sep": [Interval(Real, 0, None, closed="neither")],
-        "flip_y": [Interval(Real, 0, 1, closed="both")],
+    constraints: ClassVar[dict] = {
+        "n_samples": [Range(Integral, 4, None, closed="left")],
+        "n_features": [Range(Integral, 1, None, closed="left")],
+        "n_informative": [Range(Integral, 1, None, closed="left")],
+        "n_redundant": [Range(Integral, 0, None, closed="left")],
+        "n_classes": [Range(Integral, 2, None, closed="left")],
+        "n_clusters_per_class": [Range(Integral, 1, None, closed="left")],
+        "class_sep": [Range(Real, 0, None, closed="neither")],
+        "flip_y": [Range(Real, 0, 1, closed="both")],
     }
 
     def __post_init__(self) -> None:
@@ -104,10 +104,10 @@ class Linear(Source):
     n_features: int = 10
     margin: float = 0.1
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_samples": [Interval(Integral, 4, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
-        "margin": [Interval(Real, 0, 1, closed="left")],  # wider margins would empty most draws
+    constraints: ClassVar[dict] = {
+        "n_samples": [Range(Integral, 4, None, closed="left")],
+        "n_features": [Range(Integral, 1, None, closed="left")],
+        "margin": [Range(Real, 0, 1, closed="left")],  # wider margins would empty most draws
     }
 
     def _generate(self) -> tuple[np.ndarray, np.ndarray]:
@@ -133,11 +133,11 @@ class Parity(Source):
     n_features: int = 2
     flip_y: float = 0.0
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_samples": [Interval(Integral, 4, None, closed="left")],
-        "n_bits": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
-        "flip_y": [Interval(Real, 0, 1, closed="both")],
+    constraints: ClassVar[dict] = {
+        "n_samples": [Range(Integral, 4, None, closed="left")],
+        "n_bits": [Range(Integral, 1, None, closed="left")],
+        "n_features": [Range(Integral, 1, None, closed="left")],
+        "flip_y": [Range(Real, 0, 1, closed="both")],
     }
 
     def __post_init__(self) -> None:

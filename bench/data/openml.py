@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from bench.data.files import tabular
 from bench.data.sources import Source
+from bench.params import Range, one_of
 
 OPENML_HOME = "~/.cache/bench"  # scikit-learn keeps OpenML downloads in <data_home>/openml/
 OPENML_RETRIES, OPENML_DELAY = 2, 1.0  # network retries (and seconds between) before an uncached set fails
@@ -35,9 +35,9 @@ class OpenML(Source):
     target: str | None = None
     data_home: str | None = None
 
-    _parameter_constraints: ClassVar[dict] = {
-        "data_id": [Interval(Integral, 1, None, closed="left"), None],
-        "version": [Interval(Integral, 1, None, closed="left"), StrOptions({"active"})],
+    constraints: ClassVar[dict] = {
+        "data_id": [Range(Integral, 1, None, closed="left"), None],
+        "version": [Range(Integral, 1, None, closed="left"), one_of({"active"})],
         "target": [str, None],
         "data_home": [str, os.PathLike, None],
     }

@@ -9,10 +9,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from sklearn import datasets as skdata
-from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from bench.data.files import file_digest
 from bench.data.sources import Source
+from bench.params import check, one_of
 
 BUILTINS = {
     "iris": skdata.load_iris,
@@ -38,13 +38,11 @@ class Shipped(Source):
 
     shipped: str | None = None
 
-    _parameter_constraints: ClassVar[dict] = {"shipped": [StrOptions(set(SHIPPED)), None]}
+    constraints: ClassVar[dict] = {"shipped": [one_of(SHIPPED), None]}
 
     def __post_init__(self) -> None:
         if self.shipped is None:  # the name is the set: it must be one of the shipped ones
-            validate_parameter_constraints(
-                {"name": [StrOptions(set(SHIPPED))]}, {"name": self.name}, caller_name=f"dataset {self.name!r}"
-            )
+            check({"name": [one_of(SHIPPED)]}, {"name": self.name}, f"dataset {self.name!r}")
         super().__post_init__()
 
     def _generate(self) -> tuple:
@@ -64,7 +62,7 @@ class Shipped(Source):
 class Builtin(Source):
     """A dataset that ships with scikit-learn: ``iris``, ``wine``, ``breast_cancer`` or ``digits``."""
 
-    _parameter_constraints: ClassVar[dict] = {"name": [StrOptions(set(BUILTINS))]}
+    constraints: ClassVar[dict] = {"name": [one_of(BUILTINS)]}
 
     def _generate(self) -> tuple[np.ndarray, np.ndarray]:
         return BUILTINS[self.name](return_X_y=True)

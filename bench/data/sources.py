@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+
+from bench.params import Range, check, one_of
 
 # the scalings a dataset config may name (Source.scaler); make_preprocessor builds the step
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "none": None}
@@ -103,19 +104,19 @@ class Source:
     max_samples: int | None = None
     random_state: int = 0
 
-    _parameter_constraints: ClassVar[dict] = {
+    constraints: ClassVar[dict] = {
         "name": [str],
-        "noise_features": [Interval(Integral, 0, None, closed="left")],
-        "scaler": [StrOptions(set(SCALERS))],
-        "max_samples": [Interval(Integral, 2, None, closed="left"), None],
-        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "noise_features": [Range(Integral, 0, None, closed="left")],
+        "scaler": [one_of(SCALERS)],
+        "max_samples": [Range(Integral, 2, None, closed="left"), None],
+        "random_state": [Range(Integral, 0, None, closed="left")],
     }
 
     def __post_init__(self) -> None:
         constraints = {}
         for klass in reversed(type(self).__mro__):
-            constraints.update(vars(klass).get("_parameter_constraints", {}))
-        validate_parameter_constraints(constraints, asdict(self), caller_name=f"dataset {self.name!r}")
+            constraints.update(vars(klass).get("constraints", {}))
+        check(constraints, asdict(self), f"dataset {self.name!r}")
 
     def identity(self) -> str:
         """What tells this source's data apart from any other's: its fields (a file's: and its bytes' digest)."""

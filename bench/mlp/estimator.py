@@ -13,16 +13,18 @@ import math
 import sys
 import time
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from bench import _compat, params
 from bench.metrics import MLP_SUMMARIES, TrainingSummary
 from bench.mlp import diagnostics
+from bench.params import Range, one_of
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
@@ -131,31 +133,31 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     parameters without data, as ``fit`` does first.
     """
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "init": [StrOptions({"default", "xavier", "kaiming"})],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"constant", "step", "cosine"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_norm": ["boolean"],
-        "residual": ["boolean"],
-        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "diagnostics": ["boolean"],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
-        "target_accuracy": [Interval(Real, 0, 1, closed="right"), None],
-        "eval_interval": [Interval(Integral, 1, None, closed="left"), None],
-        "stop_at_target": ["boolean"],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+    constraints: ClassVar[dict[str, list]] = {
+        "hidden_layer_sizes": [list, tuple],
+        "activation": [one_of(ACTIVATIONS)],
+        "init": [one_of({"default", "xavier", "kaiming"})],
+        "optimizer": [one_of(OPTIMIZERS)],
+        "lr": [Range(Real, 0, None, closed="neither")],
+        "lr_schedule": [one_of({"constant", "step", "cosine"})],
+        "batch_size": [Range(Integral, 1, None, closed="left"), None],
+        "max_epochs": [Range(Integral, 1, None, closed="left")],
+        "weight_decay": [Range(Real, 0, None, closed="left")],
+        "dropout": [Range(Real, 0, 1, closed="left")],
+        "batch_norm": [bool],
+        "residual": [bool],
+        "grad_clip": [Range(Real, 0, None, closed="neither"), None],
+        "early_stopping": [bool],
+        "validation_fraction": [Range(Real, 0, 1, closed="left")],
+        "patience": [Range(Integral, 1, None, closed="left")],
+        "diagnostics": [bool],
+        "device": [one_of({"cpu", "cuda", "auto"})],
+        "target_accuracy": [Range(Real, 0, 1, closed="right"), None],
+        "eval_interval": [Range(Integral, 1, None, closed="left"), None],
+        "stop_at_target": [bool],
+        "n_threads": [Range(Integral, 1, None, closed="left"), None],
+        "random_state": [Range(Integral, 0, 2**32 - 1), np.random.RandomState, None],
+        "verbose": [bool, Range(Integral, 0)],
     }
 
     def __init__(
@@ -210,9 +212,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_params(self) -> None:
-        # scikit-learn's hook (fit calls it); the base checks _parameter_constraints, these rules span parameters
-        super()._validate_params()
+    def validate_params(self) -> None:
+        """Check the parameters as ``fit`` does, without data: raise ``ValueError`` naming the bad value."""
+        params.check(self.constraints, self.get_params(deep=False), type(self).__name__)
         sizes = list(self.hidden_layer_sizes)
         if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
             raise ValueError(
@@ -224,11 +226,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if self.stop_at_target and (self.target_accuracy is None or self.validation_fraction == 0):
             raise ValueError("The 'stop_at_target' parameter of MLPClassifier needs target_accuracy and validation.")
 
-    def validate_params(self) -> None:
-        """Check the parameters as ``fit`` does, without data: raise ``InvalidParameterError`` or ``ValueError``
-        naming the bad value."""
-        self._validate_params()
-
     # -- fit -> epoch -> step ------------------------------------------------------------------------------
     def fit(self, X, y, on_epoch=None):
         """Train the network on ``X``, ``y``; returns ``self``. ``on_epoch(epoch, record)`` is called after every
@@ -238,7 +235,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         from bench.mlp import network
 
-        self._validate_params()
+        self.validate_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -342,7 +339,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             losses.append(loss)
             predictions.append(logits.argmax(1))
             if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
-                norms.extend(torch._foreach_norm([w.grad for w in weights]))
+                norms.extend(_compat.foreach_norm([w.grad for w in weights]))
             if clock.step(self.module_, len(logits), epoch) and self.stop_at_target:
                 break
         record = {"epoch": epoch, **network.train_scores(losses, predictions, y, batch)}

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 from torch import nn, optim
 
+from bench import _compat
 from bench.mlp import diagnostics
 
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -180,8 +181,8 @@ def gradient_stats(
     if before is None:
         updates = [math.nan] * len(weights)
     else:
-        changes = torch._foreach_norm(torch._foreach_sub([w.detach() for w in weights], before))
-        sizes = torch._foreach_norm([w.detach() for w in weights])
+        changes = _compat.foreach_norm(_compat.foreach_sub([w.detach() for w in weights], before))
+        sizes = _compat.foreach_norm([w.detach() for w in weights])
         updates = (torch.stack(changes) / torch.stack(sizes).clamp_min(1e-12)).tolist()
     stats.update({f"training/update_ratio/layer_{i}": r for i, r in enumerate(updates)})
     return stats, ratios

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import pandas as pd
 
 from bench.report.table import (
     labelled,
@@ -17,19 +18,25 @@ from bench.report.table import (
 
 
 def build_report(
-    uri: str, experiment: str, out_dir: Path, filter_string: str = "", name: str | None = None
+    uri: str,
+    experiment: str,
+    out_dir: Path,
+    filter_string: str = "",
+    name: str | None = None,
+    table: pd.DataFrame | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<out_dir>/<name>.html`` and ``.md`` (``name`` defaults to the experiment's) for one MLflow
-    experiment; returns both paths."""
+    experiment; returns both paths. ``table``: the experiment's runs as :func:`load_runs` gives them, where the
+    caller has read them already."""
     from bench.report.render import write_reports
 
-    # a progress bar per artifact read (one per tuned run) would bury the command's own lines
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    table = labelled(load_runs(uri, experiment, filter_string))
+    table = labelled(load_runs(uri, experiment, filter_string) if table is None else table)
     histories = load_histories(uri, table)
     curves = load_learning_curves(uri, table)
     trials = load_trials(uri, table)
     context = {**report_context(uri, experiment), **rules_provenance(table)}
+    if filter_string:
+        context["filter"] = filter_string
     return write_reports(table, Path(out_dir), name or experiment, context, histories, curves, trials)
 
 

@@ -80,33 +80,37 @@ def to_svg(fig, name: str) -> str:
     return text[text.index("<svg") :]
 
 
+COSTS = {  # the two costs a model has: training it, and answering one request with it
+    "fit_time_s": "fit time (s, log scale)",
+    "predict_latency_us": "latency to predict one row (µs, log scale)",
+}
+
+
 def pareto(ok: pd.DataFrame) -> str | None:
-    """Test accuracy against fit time (log scale): every dataset x model mean, and each model's overall
-    position (median fit time, mean accuracy) with the Pareto front of models nobody beats on both."""
-    cells = ok.groupby(["dataset", "model"])[["fit_time_s", "test_accuracy"]].mean().reset_index()
-    cells = cells[cells["fit_time_s"] > 0]
-    if cells.empty:
+    """Test accuracy against each cost (log scale): fit time and single-row predict latency, one panel each. Every
+    dataset x model mean as a small dot, each model's overall position (median cost, mean accuracy) as a large
+    one, with the Pareto front of models that no other beats on both accuracy and that cost."""
+    costs = [c for c in COSTS if c in ok and pd.to_numeric(ok[c], errors="coerce").gt(0).any()]
+    if not costs:
         return None
     palette = colors(ok)
-    models = cells.groupby("model").agg(fit_time_s=("fit_time_s", "median"), test_accuracy=("test_accuracy", "mean"))
-    fig, [[ax]] = _figure()
-    for model, group in cells.groupby("model"):
-        ax.scatter(group["fit_time_s"], group["test_accuracy"], color=palette[model], alpha=0.35, s=18)
-    for model, row in models.iterrows():
-        ax.scatter(row["fit_time_s"], row["test_accuracy"], color=palette[model], s=90, edgecolor="black", label=model)
-    front = models.sort_values(["fit_time_s", "test_accuracy"], ascending=[True, False])
-    front = front[front["test_accuracy"] >= front["test_accuracy"].cummax()]
-    ax.step(
-        front["fit_time_s"], front["test_accuracy"], where="post", color="black", lw=1, ls="--", label="Pareto front"
-    )
-    ax.set(
-        xscale="log",
-        xlabel="fit time (s, log scale)",
-        ylabel="test accuracy",
-        title="Accuracy against training cost (small dots: one dataset; large: model overall)",
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    fig, axes = _figure(4.6 * len(costs), 4.2, ncols=len(costs))
+    for ax, cost in zip(axes[0], costs, strict=True):
+        cells = ok.groupby(["dataset", "model"])[[cost, "test_accuracy"]].mean().reset_index()
+        cells = cells[cells[cost] > 0]
+        models = cells.groupby("model").agg(cost=(cost, "median"), test_accuracy=("test_accuracy", "mean"))
+        for model, group in cells.groupby("model"):
+            ax.scatter(group[cost], group["test_accuracy"], color=palette[model], alpha=0.35, s=18)
+        for model, row in models.iterrows():
+            ax.scatter(row["cost"], row["test_accuracy"], color=palette[model], s=90, edgecolor="black", label=model)
+        front = models.sort_values(["cost", "test_accuracy"], ascending=[True, False])
+        front = front[front["test_accuracy"] >= front["test_accuracy"].cummax()]
+        ax.step(front["cost"], front["test_accuracy"], where="post", color="black", lw=1, ls="--", label="Pareto front")
+        ax.set(xscale="log", xlabel=COSTS[cost], ylabel="test accuracy")
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.suptitle("Accuracy against cost (small dots: one dataset; large: the model overall)", fontsize=10)
+    fig.tight_layout()
     return to_svg(fig, "pareto")
 
 
@@ -239,15 +243,21 @@ def learning_curves(curves: pd.DataFrame) -> str | None:
 
 def critical_difference(comparison) -> str | None:
     """Average ranks on a line; models joined by a thick line are not significantly different by the pairwise test
-    the report reads (Wilcoxon signed-rank with Holm's correction, alpha 0.05); the CD bar spans Nemenyi's
-    critical difference."""
+    the report reads (Wilcoxon signed-rank with Holm's correction, alpha 0.05); the CD bar above the rank axis spans
+    Nemenyi's critical difference, clear of the axis labels and the title."""
     if not comparison.ok:
         return None
+    import matplotlib.transforms as mtransforms
     import scikit_posthocs as sp
 
-    fig, [[ax]] = _figure(7.0, 0.6 + 0.35 * len(comparison.ranks))
-    sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, cd=comparison.cd, ax=ax)
-    ax.set_title("Critical-difference diagram: average rank (1 = best)", fontsize=10)
+    fig, [[ax]] = _figure(7.0, 1.0 + 0.4 * len(comparison.ranks))
+    sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, ax=ax)
+    start = float(comparison.ranks.min())
+    above = mtransforms.offset_copy(ax.transData, fig=fig, y=24, units="points")  # over the tick labels
+    ax.plot([start, start + comparison.cd], [0, 0], color="black", lw=2, transform=above, clip_on=False)
+    label = mtransforms.offset_copy(ax.transData, fig=fig, y=28, units="points")
+    ax.text(start + comparison.cd / 2, 0, f"CD = {comparison.cd:.2g}", ha="center", va="bottom", transform=label)
+    ax.set_title("Critical-difference diagram: average rank (1 = best)", fontsize=10, pad=46)
     return to_svg(fig, "cd")
 
 

@@ -15,7 +15,9 @@ import jinja2
 import pandas as pd
 
 import bench.report.plots as plots
+from bench.report.answer import answer_section
 from bench.report.display import Section, escape_markdown
+from bench.report.format import counted
 from bench.report.protocols import count_header, describe, spread
 from bench.report.sections import (
     claims_sections,
@@ -27,6 +29,7 @@ from bench.report.sections import (
     statistics_section,
     summary_section,
 )
+from bench.report.stats.analysis import analyse
 from bench.report.summaries import build_sections, prepare, scored
 from bench.report.table import labelled
 from bench.report.tuning import tuning_section
@@ -47,8 +50,10 @@ def report_sections(
     curves: pd.DataFrame,
     trials: pd.DataFrame | None = None,
 ) -> list[Section]:
-    """Every section of the report, in order, with its figures."""
+    """Every section of the report, in order, with its figures: the answer first (for the claims' runs, their
+    verdicts), then the run summary and the details."""
     table = labelled(table)
+    context = {**context, "scope": scope(table, context)}
     has_claims = "params.claim" in table and table["params.claim"].notna().any()
     if has_claims and {"model_name", "dataset_name"} <= set(table.columns):
         # count models and datasets by name: the claims vary their settings, which would make each a variant
@@ -59,21 +64,32 @@ def report_sections(
     if table.empty:
         summary.notes.insert(0, "No runs found.")
         return [summary, *claims_sections(table)]
-    claims = claims_sections(table)
+    overview, *claims = claims_sections(table)
     failures = failure_section(summaries)
     if has_claims:
         # the claims' sweeps vary every setting at once: leaderboards and the like show only the other runs
         table = table[table["params.claim"].isna()]
         if table.empty:
-            return [summary, *claims, failures]
-        summaries = build_sections(table)
-    prepared = prepare(table)
-    ok = scored(prepared)
+            return [overview, summary, *claims, failures]
+    answer, details = comparison_sections(table, histories, curves, trials)
+    return [answer, summary, *details, overview, *claims, failures]
+
+
+def comparison_sections(
+    table: pd.DataFrame, histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame, trials: pd.DataFrame | None
+) -> tuple[Section, list[Section]]:
+    """The answer, and the sections that compare the models: leaderboard, statistics, tuning, cost, overfitting and
+    gradient flow, with their figures."""
+    summaries = build_sections(table)
+    ok = scored(prepare(table))
+    stats = analyse(ok)
     order = list(summaries["model_rank"]["model"])
     leaderboard = leaderboard_section(summaries, over=spread(ok), count=count_header(ok))
     cost, overfit = cost_section(summaries), overfit_section(summaries)
     gradients = gradient_section(summaries)
-    cost.add_figure("pareto", "Test accuracy against fit time, with the Pareto front", plots.pareto(ok))
+    cost.add_figure(
+        "pareto", "Test accuracy against fit time and prediction latency, with the Pareto fronts", plots.pareto(ok)
+    )
     overfit.add_figure("overfit_gap", "Train-test gap per dataset and model", plots.overfit_bars(ok, order))
     overfit.add_figure("mlp_loss", "MLP training and validation loss per epoch", plots.loss_curves(histories))
     overfit.add_figure(
@@ -82,8 +98,18 @@ def report_sections(
     gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
     gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
     tuning = tuning_section(ok, pd.DataFrame() if trials is None else trials, plots.colors(ok))
-    middle = [statistics_section(ok), *([tuning] if tuning else []), cost, overfit, gradients]
-    return [summary, leaderboard, *middle, *claims, failures]
+    details = [leaderboard, statistics_section(ok, stats), *([tuning] if tuning else []), cost, overfit, gradients]
+    return answer_section(summaries, stats), details
+
+
+def scope(table: pd.DataFrame, context: Mapping[str, str]) -> str:
+    """What the report covers: the experiment's runs (the latest of each configuration), how many, from how many
+    sweeps, and the filter that chose them."""
+    sweeps = table["parent_run_id"].nunique() if "parent_run_id" in table else 0
+    where = f" of experiment {context['experiment']!r}" if context.get("experiment") else ""
+    chosen = f" matching {context['filter']!r}" if context.get("filter") else ""
+    found = f"{counted(len(table), 'run')}" + (f" from {counted(sweeps, 'sweep')}" if sweeps else "")
+    return f"every run{where}{chosen}, the latest of each configuration: {found}"
 
 
 def markdown_report(title: str, sections: list[Section], images: Path) -> str:

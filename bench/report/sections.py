@@ -17,6 +17,7 @@ from bench.report.stats.section import statistics_section as statistics_section
 from bench.report.summaries import MLP_PARAMS
 
 CONTEXT_LABELS = {
+    "scope": "Scope",
     "experiment": "Experiment",
     "protocol": "Protocol",
     "tracking_uri": "Tracking URI",

@@ -170,6 +170,7 @@ def build_sections(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "overfit_gap", ascending=False, na_position="last"
         ).reset_index(drop=True),
         "gradients": _gradients(ok),
+        "families": ok[["model", "family"]].drop_duplicates("model").reset_index(drop=True),
         "failures": failures.reset_index(drop=True),
         "timed_out": timed_out.sort_values(["dataset", "model", "seed"]).reset_index(drop=True),
     }

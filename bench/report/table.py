@@ -7,7 +7,10 @@ import time
 
 import pandas as pd
 
+from bench import protocol
 from bench.data import FACTS
+from bench.report import protocols
+from bench.report.protocols import tagged
 
 IDENTITY = {
     "tags.bench.dataset": "dataset",
@@ -35,8 +38,6 @@ RENAMED = {  # the MLP's curves, by the names runs recorded before
     "accuracy/val": "training/val_accuracy",
 }
 OLD_PREFIXES = tuple(f"metrics.{p}/" for p in ("grad_norm", "update_ratio", "dead_frac", "saturated_frac", "grad_rms"))
-HOLDOUT = "holdout"  # the protocol of runs recorded before runs carried a protocol tag
-TUNED = "tuned"
 TRIALS = ["number", "state", "val_accuracy", "test_accuracy", "seconds"]  # of trials.csv; its params stay behind
 
 
@@ -79,7 +80,7 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     runs = runs[keep].copy()
     runs["seed"] = pd.to_numeric(runs["seed"], errors="coerce").astype("Int64")
     runs["fold"] = pd.to_numeric(runs["fold"], errors="coerce").astype("Int64")
-    runs["protocol"] = runs["protocol"].fillna(HOLDOUT).astype(str)
+    runs["protocol"] = runs["protocol"].fillna(protocol.DEFAULT).astype(str)
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
     runs = older_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
@@ -142,12 +143,11 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
             table[column] = table[column].astype(str).where(suffix.eq(""), table[column].astype(str) + " " + suffix)
     if "protocol" not in table:
         return table
-    protocol = table["protocol"].fillna(HOLDOUT).astype(str)
-    untuned = table[protocol.ne(TUNED)].groupby("model")["protocol"].nunique()
-    mixed = table["model"].map(untuned).gt(1) & protocol.ne(TUNED)
-    table.loc[mixed, "model"] = table.loc[mixed, "model"] + " " + protocol[mixed]
-    tuned = protocol.eq(TUNED)
-    table.loc[tuned, "model"] = table.loc[tuned, "model"] + " " + TUNED
+    names, tuned = tagged(table)["protocol"], protocols.tuned(table)
+    untuned = table[~tuned].assign(protocol=names).groupby("model")["protocol"].nunique()
+    mixed = table["model"].map(untuned).gt(1) & ~tuned
+    table.loc[mixed, "model"] = table.loc[mixed, "model"] + " " + names[mixed]
+    table.loc[tuned, "model"] = table.loc[tuned, "model"] + " " + names[tuned]
     return table
 
 
@@ -185,7 +185,7 @@ def load_trials(uri: str, table: pd.DataFrame) -> pd.DataFrame:
     identity = ["run_id", "dataset", "model", "family", "seed", "fold"]
     if table.empty or "protocol" not in table:
         return pd.DataFrame(columns=[*identity, *TRIALS])
-    tuned = table[table["status"].eq("FINISHED") & table["protocol"].eq(TUNED)]
+    tuned = table[table["status"].eq("FINISHED") & protocols.tuned(table)]
     client = mlflow.MlflowClient(tracking_uri=uri)
     frames = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,13 +11,22 @@ from bench.tracking.schema import (
     sweep_tags,
     variant,
 )
-from bench.tracking.store import Store, check_reachable, check_store, open_store, resolve_uri, sqlite_path
+from bench.tracking.store import (
+    Store,
+    check_reachable,
+    check_store,
+    experiment_id,
+    open_store,
+    resolve_uri,
+    sqlite_path,
+)
 
 __all__ = [
     "KEY_EXCLUDED",
     "Store",
     "check_reachable",
     "check_store",
+    "experiment_id",
     "flatten",
     "job_tags",
     "open_store",

@@ -112,7 +112,7 @@ def job_tags(
         "bench.variant": variants.get("model", ""),
         "bench.family": str(job["model"]["family"]),
         "bench.seed": str(job["seed"]),
-        "bench.protocol": str(job.get("protocol", {}).get("name", "holdout")),
+        "bench.protocol": str(job.get("protocol", {}).get("name")),
         **versions(),
     }
     if fold is not None:

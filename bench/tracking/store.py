@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import os
 import socket
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
+from bench import _compat
+from bench.timing import timed
 from bench.tracking.schema import owner, redact
 
 BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's log_batch limits
+EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}  # model training, not GenAI traces
+DESCRIPTION = """**bench**: when does a neural network trained by backpropagation beat decision trees, SVMs and
+k-NN, at what cost, and why does it fail when it fails?
+
+- Each sweep is a parent run `sweep-<date>-<time>` holding its command, counts, and the leaderboard of its runs
+  (artifact `leaderboard.md`); each job is a child run `<dataset>/<model>/seed=<s>` (`/fold=<f>` under
+  cross-validation). Expand a sweep to see its jobs; select runs of several models and press *Compare*.
+- Every family logs the same final metrics: `test_accuracy`, `train_accuracy`, `overfit_gap`, `fit_time_s`,
+  `predict_latency_us`, ... The MLP adds `training/*`: per-epoch loss, validation accuracy and per-layer gradient
+  norms (line charts), and summaries such as `training/grad_ratio_first_last` (far below 1: vanishing gradients).
+- Tags `bench.model`, `bench.variant` (what a run changes from its model config), `bench.dataset`, `bench.seed`,
+  `bench.protocol` group and filter runs.
+"""
 
 
 def resolve_uri(uri: str, base: str | os.PathLike | None = None) -> str:
@@ -78,6 +91,18 @@ def check_store(uri: str) -> None:
         )
 
 
+def experiment_id(uri: str, name: str) -> str:
+    """The id of an existing experiment; ``ValueError`` naming the experiments there otherwise."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    found = client.get_experiment_by_name(name)
+    if found is None or found.lifecycle_stage == "deleted":
+        names = sorted(e.name for e in client.search_experiments())
+        raise ValueError(f"unknown experiment {name!r} in {redact(uri)}; choose from: {', '.join(names) or 'none'}")
+    return found.experiment_id
+
+
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
 
@@ -121,38 +146,16 @@ def write_ahead_log(db: Path) -> None:
         pass
 
 
-def _normal_sync(connection: Any, _record: Any) -> None:
-    if type(connection).__module__.startswith("sqlite3"):
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-
-def commit_without_disk_sync() -> None:
-    """``PRAGMA synchronous=NORMAL`` on every SQLite connection this process opens (MLflow opens one per call).
-    In WAL mode a commit then returns without waiting for the disk, a third of a small write's cost: a process
-    that crashes loses nothing and the file stays sound; only a power cut can undo the latest commits."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    if not event.contains(Engine, "connect", _normal_sync):
-        event.listen(Engine, "connect", _normal_sync)
-
-
 class Store:
     """One MLflow experiment in one tracking store, created (and migrated) on first use."""
 
     def __init__(self, uri: str, experiment: str):
         from mlflow.tracking import MlflowClient
 
-        for noisy in ("alembic", "mlflow.store.db.utils"):  # schema creation and migrations log at INFO
-            logging.getLogger(noisy).setLevel(logging.WARNING)
         self.uri, self.experiment = uri, experiment
-        # MLflow prints "View run ... at: <tracking URI>" for each run that ends on a server, password included;
-        # bench prints its own line per job and the redacted URI once per sweep
-        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         if (db := sqlite_path(uri)) is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
             write_ahead_log(db)
-            commit_without_disk_sync()
         self.client = MlflowClient(tracking_uri=uri)
         self._artifact_uris: dict[str, str] = {}  # run id -> artifact URI, known from the run's creation
         self.experiment_id = self._experiment_id()
@@ -167,21 +170,33 @@ class Store:
                     f"experiment {self.experiment!r} is deleted in {self.uri}; restore it or "
                     f"choose another tracking.experiment"
                 )
+            self._tag_experiment(found.experiment_id, found.tags)  # one made by an earlier bench lacks them
             return found.experiment_id
         db = sqlite_path(self.uri)
         location = (db.parent / "mlartifacts" / self.experiment).as_uri() if db else None
         try:
-            return self.client.create_experiment(self.experiment, artifact_location=location)
+            experiment_id = self.client.create_experiment(self.experiment, artifact_location=location)
         except MlflowException:  # another process created it first
             return self.client.get_experiment_by_name(self.experiment).experiment_id
+        self._tag_experiment(experiment_id, {})
+        return experiment_id
+
+    def _tag_experiment(self, experiment_id: str, tags: Mapping[str, str]) -> None:
+        """What the MLflow UI shows of the experiment: a model-training experiment, and what its runs are; a
+        description someone wrote is kept."""
+        for key, value in {**EXPERIMENT_TAGS, "mlflow.note.content": DESCRIPTION}.items():
+            if key not in tags:
+                _retry(self.client.set_experiment_tag, experiment_id, key, value)
 
     # -- runs ----------------------------------------------------------------------------------------------
+    @timed("tracking")
     def start_run(self, name: str, tags: Mapping[str, str]) -> str:
         tags = {**tags, **owner()}
         info = _retry(self.client.create_run, self.experiment_id, run_name=name, tags=tags).info
         self._artifact_uris[info.run_id] = info.artifact_uri
         return info.run_id
 
+    @timed("tracking")
     def reap_interrupted(self) -> list[str]:
         """Mark KILLED the RUNNING runs that a process on this host started and that process is gone (a sweep
         killed with SIGKILL, a reboot): they would otherwise stay RUNNING forever. Runs of other hosts are left
@@ -201,6 +216,7 @@ class Store:
                 reaped.append(run.info.run_name)
         return reaped
 
+    @timed("tracking")
     def find_finished(self, key: str):
         """The latest finished run with this run key, or None."""
         runs = self.client.search_runs(
@@ -211,6 +227,7 @@ class Store:
         )
         return runs[0] if runs else None
 
+    @timed("tracking")
     def children(self, parent_run_id: str):
         return self.client.search_runs(
             [self.experiment_id],
@@ -218,6 +235,7 @@ class Store:
             max_results=50_000,
         )
 
+    @timed("tracking")
     def log(
         self,
         run_id: str,
@@ -247,6 +265,7 @@ class Store:
         for i in range(BATCH_PARAMS, len(param_list), BATCH_PARAMS):
             _retry(self.client.log_batch, run_id, params=param_list[i : i + BATCH_PARAMS])
 
+    @timed("tracking")
     def log_dataset(self, run_id: str, name: str, X, y, source: str, digest: str | None = None) -> None:
         """Record the data as the run's input (``mlflow.log_input`` semantics): name, schema, source and digest,
         by default a hash of the content, or ``digest`` (a file's own hash) when given."""
@@ -260,15 +279,14 @@ class Store:
         else:
             dataset = mlflow.data.from_numpy(X, origin, y, name, digest)
         context = [InputTag("mlflow.data.context", "train")]
-        entity = [DatasetInput(dataset._to_mlflow_entity(), tags=context)]
+        entity = [DatasetInput(_compat.dataset_entity(dataset), tags=context)]
         _retry(self.client.log_inputs, run_id, entity, transient=DATASET_RACE)
 
+    @timed("tracking")
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
         """Text files as the run's artifacts, in one upload. A run this store created uploads straight to its
         artifact location; MLflow's client would first read the whole run back to find it."""
         import tempfile
-
-        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
         with tempfile.TemporaryDirectory() as folder:
             for path, text in files.items():
@@ -277,8 +295,9 @@ class Store:
             if (location := self._artifact_uris.get(run_id)) is None:
                 _retry(self.client.log_artifacts, run_id, folder)
             else:
-                get_artifact_repository(location, tracking_uri=self.uri).log_artifacts(folder)
+                _compat.artifact_repository(location, self.uri).log_artifacts(folder)
 
+    @timed("tracking")
     def end_run(self, run_id: str, status: str = "FINISHED") -> None:
         _retry(self.client.set_terminated, run_id, status)
         self._artifact_uris.pop(run_id, None)

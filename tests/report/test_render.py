@@ -128,14 +128,17 @@ def test_best_is_marked_in_html_and_markdown(table: pd.DataFrame, tmp_path: Path
     assert "1 diverged run is" in leaderboard and "†" in leaderboard
 
 
-def test_sections_in_order_with_toc(table: pd.DataFrame, tmp_path: Path) -> None:
+def test_the_answer_comes_first_then_the_contents_and_the_sections_in_order(table: pd.DataFrame, tmp_path: Path):
     html, md = _write(table, tmp_path)
-    ids = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
+    ids = ["answer", "summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
     positions = [html.index(f'<section id="{i}">') for i in ids]
     assert positions == sorted(positions)
-    assert all(f'href="#{i}"' in html.split("<section")[0] for i in ids)
+    contents = html[html.index("<nav") : html.index("</nav>")]
+    assert html.index("<nav") > html.index('<section id="answer">') and html.index("</nav>") < positions[1]
+    assert all(f'href="#{i}"' in contents for i in ids)
     headings = [line for line in md.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## The answer",
         "## Run summary",
         "## Leaderboard",
         "## Statistical comparison across datasets",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bench.report import protocols
 from bench.report.claims.evidence import Check, Evidence
 from bench.report.claims.mlp_judges import judge_mlp_scale, judge_regularization, judge_vanishing_gradients
 from bench.report.claims.rules import (
@@ -48,7 +49,7 @@ def _tree_depths(runs: pd.DataFrame) -> pd.DataFrame:
 def judge_trees_overfit(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "trees_overfit")) is not None:
         return few
-    runs = runs.assign(tuned=param_text(runs, "protocol.name").eq("tuned"))
+    runs = runs.assign(tuned=protocols.tuned(runs.assign(protocol=param_text(runs, "protocol.name"))).to_numpy())
     depth = param_number(runs, "model.max_depth", math.inf)
     default = runs[~runs["tuned"] & (~runs["model_name"].eq("decision_tree") | np.isinf(depth))]
     tuned = runs[runs["tuned"]]

@@ -119,8 +119,8 @@ CLAIMS: tuple[Claim, ...] = (
         "vanishing_gradients",
         "Vanishing gradients in deep sigmoid nets",
         "Deep sigmoid MLPs suffer vanishing gradients; ReLU-family activations with suitable init reduce them.",
-        "training/grad_ratio_first_last (per-element RMS of the first hidden layer's weight gradient over the last hidden "
-        "layer's, median over training steps; geometric mean over seeds) and test accuracy; depth 2 to 16 x "
+        "training/grad_ratio_first_last (per-element RMS of the first hidden layer's weight gradient over the last "
+        "hidden layer's, median over training steps; geometric mean over seeds) and test accuracy; depth 2 to 16 x "
         "sigmoid, tanh, relu x init (default, xavier, kaiming) on digits, plain SGD for 100 epochs; batch norm and "
         "residual connections on the sigmoid network. Activation and init are reported as separate factors.",
         f"Every configuration must learn at the smallest depth (test accuracy >= {LEARNED}), else no evidence. At the "

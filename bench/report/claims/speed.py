@@ -83,7 +83,9 @@ def judge_optimizers(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "optimizers")) is not None:
         return few
     if "training/examples_to_target" not in runs:
-        return Evidence(NO_EVIDENCE, "No training/examples_to_target in these runs: rerun experiment=claims/optimizers.")
+        return Evidence(
+            NO_EVIDENCE, "No training/examples_to_target in these runs: rerun experiment=claims/optimizers."
+        )
     runs = _optimizer_runs(runs)
     if runs["selection"].all() or not runs["selection"].any():
         return Evidence(NO_EVIDENCE, "Needs selection seeds 0-2 and comparison seeds beyond: run claims/optimizers.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bench.protocol import DEFAULT_TEST_SIZE
 from bench.report.format import accuracy, counted, integer, number, points, significant
 from bench.report.stats.across import ALL_EQUAL, ALPHA, FEW_DATASETS, FEW_MODELS, NO_FRIEDMAN, Comparison
 from bench.report.stats.analysis import MIN_DATASETS, MIN_MODELS, Statistics
 from bench.report.stats.bayes import ROPE
-from bench.report.stats.resampled import DEFAULT_TEST_SIZE
 
 DECIDED = 0.95  # a posterior probability above this is read as a decision
 LEVEL, DECISION = number(ALPHA), number(DECIDED)

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bench import protocol
+from bench.report.protocols import tagged
 from bench.report.stats.scores import METRIC
 
-DEFAULT_TEST_SIZE = 0.25  # conf/config.yaml's test_size
 NO_FOLD = -1  # a holdout run's split is its seed alone
 
 
@@ -58,34 +59,30 @@ def _param(runs: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def split_ratio(runs: pd.DataFrame, protocol: str) -> float:
-    """n_test/n_train of one dataset's runs under one protocol: 1/(k - 1) for k-fold cross-validation (k from
-    ``params.protocol.folds``, else the folds seen; a tuned model is scored on the outer folds of cv too, its search
-    runs inside each training fold), test_size/(1 - test_size) for a holdout split."""
-    if protocol in ("cv", "tuned"):
-        folds = _param(runs, "params.protocol.folds").median()
-        if math.isnan(folds):
-            folds = runs["fold"].nunique() if "fold" in runs else math.nan
-        return 1 / (folds - 1) if folds > 1 else math.nan
-    test_size = _param(runs, "params.test_size").median()
-    test_size = DEFAULT_TEST_SIZE if math.isnan(test_size) else test_size
-    return test_size / (1 - test_size)
+def split_ratio(runs: pd.DataFrame, name: str) -> float:
+    """n_test/n_train of one dataset's runs under one protocol, as the protocol says from the runs' params
+    (``bench.protocol.Protocol.test_ratio``): 1/(k - 1) for k-fold cross-validation (k from
+    ``params.protocol.folds``, else the folds seen), test_size/(1 - test_size) for a holdout split."""
+    folds = _param(runs, "params.protocol.folds").median()
+    if math.isnan(folds) and "fold" in runs and runs["fold"].notna().any():
+        folds = runs["fold"].nunique()
+    params = {"params.protocol.folds": folds, "params.test_size": _param(runs, "params.test_size").median()}
+    return protocol.known(name).test_ratio(params)
 
 
-def test_rows(runs: pd.DataFrame, protocol: str) -> float:
+def test_rows(runs: pd.DataFrame, name: str) -> float:
     """The rows of one test split of one dataset's runs under one protocol (rows x test_size for a holdout split,
     rows / k for k-fold cross-validation); NaN where the runs do not record the dataset's rows."""
     rows = _param(runs, "params.dataset.rows").max()
-    ratio = split_ratio(runs, protocol)
+    ratio = split_ratio(runs, name)
     return rows * ratio / (1 + ratio)  # n_test / (n_test + n_train)
 
 
 def splits(ok: pd.DataFrame) -> pd.DataFrame:
-    """The runs with their split: ``protocol`` ("holdout" where the table has none), ``fold`` (NO_FOLD where the
+    """The runs with their split: ``protocol`` (the default where the table has none), ``fold`` (NO_FOLD where the
     table has no folds or a run is a holdout run)."""
-    protocol = ok["protocol"].fillna("holdout").astype(str) if "protocol" in ok else "holdout"
     fold = pd.to_numeric(ok["fold"], errors="coerce").fillna(NO_FOLD) if "fold" in ok else NO_FOLD
-    return ok.assign(protocol=protocol, _fold=fold)
+    return tagged(ok).assign(_fold=fold)
 
 
 def _pairs(runs: pd.DataFrame, order: list[str], metric: str, ratio: float, rows: float) -> list[dict]:
@@ -114,8 +111,8 @@ def per_dataset(ok: pd.DataFrame, order: list[str], metric: str = METRIC) -> pd.
     runs = splits(ok)
     order = [*order, *sorted(set(runs["model"]) - set(order))]
     rows = []
-    for (dataset, protocol), group in runs.groupby(["dataset", "protocol"], sort=True):
-        ratio, n_test = split_ratio(group, protocol), test_rows(group, protocol)
+    for (dataset, name), group in runs.groupby(["dataset", "protocol"], sort=True):
+        ratio, n_test = split_ratio(group, name), test_rows(group, name)
         pairs = _pairs(group, order, metric, ratio, n_test)
-        rows += [{"dataset": dataset, "protocol": protocol, **pair} for pair in pairs]
+        rows += [{"dataset": dataset, "protocol": name, **pair} for pair in pairs]
     return pd.DataFrame(rows, columns=columns)

@@ -71,10 +71,11 @@ def _splits(s: Statistics) -> DisplayTable:
     return display_table(cells, columns, "Corrected resampled t-test per dataset and pair of models", bold=bold)
 
 
-def statistics_section(ok: pd.DataFrame) -> Section:
+def statistics_section(ok: pd.DataFrame, s: Statistics | None = None) -> Section:
     """Across datasets: average ranks, Friedman (Iman-Davenport), Nemenyi's critical difference, Wilcoxon-Holm and
-    the Bayesian signed-rank test over families; per dataset, the corrected resampled t-test."""
-    s = analyse(ok)
+    the Bayesian signed-rank test over families; per dataset, the corrected resampled t-test. ``s``: the tests
+    already run on ``ok``."""
+    s = analyse(ok) if s is None else s
     section = Section("statistics", "Statistical comparison across datasets", notes=reading(s))
     if not s.models.ranks.empty:
         section.tables.append(_ranks(s))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 import bench.report.plots as plots
+from bench.report import protocols
 from bench.report.display import Section, display_table
 from bench.report.format import accuracy, counted, integer, number, percent, text
 from bench.report.tuning.curves import BAND, ORDERS, SEED, default_won, shuffled, summarize
 
-TUNED = "tuned"
 COLUMNS = {
     "model": ("Model", None),
     "family": ("Family", None),
@@ -77,9 +77,9 @@ def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> lis
 def tuning_section(ok: pd.DataFrame, trials: pd.DataFrame, palette: dict[str, str] | None = None) -> Section | None:
     """The section for the table's successful tuned runs (None without any); ``trials`` from
     :func:`bench.report.table.load_trials`."""
-    if "protocol" not in ok or not ok["protocol"].eq(TUNED).any():
+    if "protocol" not in ok or not (tuned := protocols.tuned(ok)).any():
         return None
-    runs = ok[ok["protocol"].eq(TUNED)].copy()
+    runs = ok[tuned].copy()
     for column in ("tuning_trials", "tuning_trials_pruned", "tuning_time_s", "tuning_work_s"):
         runs[column] = pd.to_numeric(runs[column], errors="coerce") if column in runs else float("nan")
     if "run_id" not in trials:  # no trials read (a table made without a store)

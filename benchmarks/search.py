@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.perf.harness import Group, Target, progress
-from bench.perf.sizes import Sizes
+from benchmarks.harness import Group, Target, progress
+from benchmarks.sizes import Sizes
 
 TUNED = ("protocol=tuned",)
 

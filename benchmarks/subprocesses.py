@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench.perf.harness import Case
+from benchmarks.harness import Case
 
 
 def cli_env(**extra: str) -> dict[str, str]:

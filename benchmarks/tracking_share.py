@@ -9,23 +9,23 @@ import sys
 from pathlib import Path
 
 from bench import tracking
-from bench.perf.harness import Group, Target, interleave, parts_table
-from bench.perf.sizes import Sizes
-from bench.perf.subprocesses import cli_env, command
+from benchmarks.harness import Group, Target, interleave, parts_table
+from benchmarks.sizes import Sizes
+from benchmarks.subprocesses import cli_env, command
 
 SPENT_ENV = "BENCH_PERF_TIMED_OUT"  # the file the subprocess writes its seconds per Store method to
-ENTRY = "from bench.perf.tracking_share import timed_sweep; timed_sweep()"
+ENTRY = "from benchmarks.tracking_share import timed_sweep; timed_sweep()"
 CONSTRUCTOR = "Store() (MLflow import, store opened)"
 
 
 def timed_sweep() -> None:
     """``python -m bench OVERRIDE ...`` as a user runs it, with the time spent in ``bench.tracking.Store``
     (MLflow's import and every call to the store) summed per method and written as JSON to ``$SPENT_ENV``.
-    Run as ``python -c "from bench.perf.tracking_share import timed_sweep; timed_sweep()" OVERRIDE ...``: the
+    Run as ``python -c "from benchmarks.tracking_share import timed_sweep; timed_sweep()" OVERRIDE ...``: the
     CLI runs as the ``python -m bench`` module does, and nothing here imports it."""
     import runpy
 
-    from bench.perf.store_clock import CallClock, time_methods
+    from benchmarks.store_clock import CallClock, time_methods
 
     clock = CallClock()
     time_methods(tracking.Store, clock)

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.perf.harness import Case, Group, Target, interleave, rows
-from bench.perf.sizes import Sizes
+from benchmarks.harness import Case, Group, Target, interleave, rows
+from benchmarks.sizes import Sizes
 
 TREE = "decision_tree"
 

@@ -1,4 +1,4 @@
-"""Performance benchmarks: ``python -m bench perf [--quick] [--out DIR] [--repeats N] [--only LETTERS]``.
+"""Performance benchmarks: ``python -m benchmarks [--quick] [--out DIR] [--repeats N] [--only LETTERS]``.
 
 Every figure is the median of interleaved repeats (``harness``) and is shown beside its baseline, measured side
 by side in the same run. Writes ``<out>/perf.md`` (targets, machine, one table per group) and ``<out>/perf.json``
@@ -11,6 +11,6 @@ same fits), tracking overhead of ``bench.job.run`` per family, per ``Store`` cal
 ``throughput``), report build time on synthetic stores (e, ``report_build``) and CLI latency (f, ``latency``).
 """
 
-from bench.perf.command import main
+from benchmarks.command import main
 
 __all__ = ["main"]

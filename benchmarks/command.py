@@ -1,4 +1,4 @@
-"""``python -m bench perf``: the arguments, the machine a run measures, the groups run in order, the files."""
+"""``python -m benchmarks``: the arguments, the machine a run measures, the groups run in order, the files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import importlib
 import os
 import pkgutil
 import platform
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,18 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from bench import environment
-from bench.perf.breakdown import job_breakdown
-from bench.perf.harness import Group, Target
-from bench.perf.latency import cli_latency
-from bench.perf.report_build import report_build
-from bench.perf.search import tuning_throughput
-from bench.perf.serving import single_row_latency
-from bench.perf.sizes import FULL, GROUPS, MIN_REPEATS, QUICK, Sizes
-from bench.perf.throughput import sweep_throughput
-from bench.perf.tracking import tracking_overhead
-from bench.perf.tracking_share import tracking_share
-from bench.perf.training import matmul_peak, mlp_targets, mlp_training
-from bench.perf.writer import write
+from benchmarks.breakdown import job_breakdown
+from benchmarks.harness import Group, Target
+from benchmarks.latency import cli_latency
+from benchmarks.report_build import report_build
+from benchmarks.search import tuning_throughput
+from benchmarks.serving import single_row_latency
+from benchmarks.sizes import FULL, GROUPS, MIN_REPEATS, QUICK, Sizes
+from benchmarks.throughput import sweep_throughput
+from benchmarks.tracking import tracking_overhead
+from benchmarks.tracking_share import tracking_share
+from benchmarks.training import matmul_peak, mlp_targets, mlp_training
+from benchmarks.writer import write
 
 # Imported before the first figure, so that one run measures one version of the code even if files change
 # meanwhile (the command line itself runs in subprocesses, groups c3, d and f).
@@ -131,7 +132,7 @@ def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bench perf",
+        prog="python -m benchmarks",
         description="Run the performance benchmarks; write <out>/perf.md and <out>/perf.json.",
     )
     parser.add_argument("--quick", action="store_true", help="smaller problem sizes, about 3 minutes on 2 cores")
@@ -150,8 +151,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     sizes = replace(QUICK if args.quick else FULL, repeats=args.repeats)
     md_path, json_path = benchmark(sizes, args.out, args.only)
     print(f"perf: {md_path}\n      {json_path}")

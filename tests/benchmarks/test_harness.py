@@ -1,4 +1,4 @@
-"""The benchmark harness (``bench.perf``) on tiny fake cases: interleaving, rows, the files, the arguments."""
+"""The benchmark harness (``benchmarks``) on tiny fake cases: interleaving, rows, the files, the arguments."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.__main__ import main
-from bench.perf.command import benchmark, parse_args
-from bench.perf.harness import Case, Group, Target, interleave, rows
-from bench.perf.sizes import FULL, QUICK, Sizes
-from bench.perf.writer import write
+from benchmarks.command import benchmark, main, parse_args
+from benchmarks.harness import Case, Group, Target, interleave, rows
+from benchmarks.sizes import FULL, QUICK, Sizes
+from benchmarks.writer import write
 
 
 def fixed(seconds: list[float], log: list[str] | None = None, name: str = "", **extra: float) -> Case:
@@ -115,7 +114,7 @@ def test_quick_mode_shrinks_sizes_not_repeats() -> None:
 def test_fewer_than_five_repeats_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_args([]).repeats == 5 and parse_args([]).out == Path("reports")
     with pytest.raises(SystemExit) as exit_info:
-        main(["perf", "--repeats", "3"])  # through the CLI's dispatch
+        main(["--repeats", "3"])
     assert exit_info.value.code == 2
     assert "--repeats must be at least 5" in capsys.readouterr().err
 

@@ -8,9 +8,9 @@ import statistics
 import time
 from typing import Any
 
-from bench.perf.harness import Case, Group, Target, Timings, interleave, rows
-from bench.perf.sizes import Sizes
-from bench.perf.trainers import Split, fitted, matmul_floor, minimal_loop, mlp_splits, ours, sklearn_mlp, threads
+from benchmarks.harness import Case, Group, Target, Timings, interleave, rows
+from benchmarks.sizes import Sizes
+from benchmarks.trainers import Split, fitted, matmul_floor, minimal_loop, mlp_splits, ours, sklearn_mlp, threads
 
 LOOP, FLOOR = "minimal torch loop", "arithmetic floor: the steps' matrix products alone"
 OURS, OURS_DIAGNOSED = "bench MLP", "bench MLP, diagnostics=True"

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.perf.harness import Case
-from bench.perf.sizes import Sizes
+from benchmarks.harness import Case
+from benchmarks.sizes import Sizes
 
 
 @contextlib.contextmanager

@@ -16,10 +16,10 @@ from omegaconf import DictConfig
 
 from bench import job, tracking
 from bench.config import PARENT_ENV, composer
-from bench.perf.harness import Case, Group, Timings, interleave, rows
-from bench.perf.jobs import sweep_configs
-from bench.perf.sizes import Sizes
-from bench.perf.store_clock import CallClock, TimedStore
+from benchmarks.harness import Case, Group, Timings, interleave, rows
+from benchmarks.jobs import sweep_configs
+from benchmarks.sizes import Sizes
+from benchmarks.store_clock import CallClock, TimedStore
 
 MODELS = ("decision_tree", "knn", "svm", "mlp")
 UNTRACKED, TRACKED = "prepare + fit_and_score", "bench.job.run"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench.perf.harness import Group, Target, interleave, rows
-from bench.perf.sizes import Sizes
-from bench.perf.subprocesses import command
+from benchmarks.harness import Group, Target, interleave, rows
+from benchmarks.sizes import Sizes
+from benchmarks.subprocesses import command
 
 
 def cli_latency(sizes: Sizes, tmp: Path) -> tuple[Group, list[Target]]:

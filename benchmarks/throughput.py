@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from bench.config import composer
-from bench.perf.harness import Case, Group, Target, interleave, rows
-from bench.perf.sizes import Sizes
-from bench.perf.subprocesses import cli_env, command, side_by_side
+from benchmarks.harness import Case, Group, Target, interleave, rows
+from benchmarks.sizes import Sizes
+from benchmarks.subprocesses import cli_env, command, side_by_side
 
 CLI = [sys.executable, "-m", "bench"]
 SETTINGS = ["report.enabled=false", "rerun=true"]

@@ -1,4 +1,4 @@
-"""The real groups of ``bench.perf``: their helpers, and one small end-to-end run at toy sizes."""
+"""The real groups of ``benchmarks``: their helpers, and one small end-to-end run at toy sizes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.perf.breakdown import BETWEEN, END, OTHER, START, breakdown
-from bench.perf.command import benchmark
-from bench.perf.report_build import count_queries
-from bench.perf.sizes import QUICK
-from bench.perf.throughput import split_sweep
+from benchmarks.breakdown import BETWEEN, END, OTHER, START, breakdown
+from benchmarks.command import benchmark
+from benchmarks.report_build import count_queries
+from benchmarks.sizes import QUICK
+from benchmarks.throughput import split_sweep
 
 
 def test_count_queries_counts_statements() -> None:
@@ -96,8 +96,8 @@ def test_split_sweep_cuts_the_first_override_with_several_values() -> None:
 
 def test_a_sweeps_parts_add_up_to_its_wall_time() -> None:
     lines = [  # the second job ran first: lines come in the order jobs end, not start
-        {"start": 12.0, "end": 15.0, "phases": {"fit": 2.0, "tracking": 0.5}},
-        {"start": 10.5, "end": 11.5, "phases": {"fit": 0.25, "data": 0.5}},
+        {"start": 12.0, "end": 15.0, "parts": {"fit": 2.0, "tracking": 0.5}},
+        {"start": 10.5, "end": 11.5, "parts": {"fit": 0.25, "data": 0.5}},
     ]
     parts = breakdown(lines, started=10.0, ended=16.0)
     assert parts == {

@@ -9,9 +9,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.perf.harness import Group, Target
-from bench.perf.sizes import Sizes
 from bench.report import format
+from benchmarks.harness import Group, Target
+from benchmarks.sizes import Sizes
 
 
 def write(

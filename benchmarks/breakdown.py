@@ -1,5 +1,5 @@
-"""Group g: where a job's time goes in a real ``python -m bench`` sweep, from the phases ``bench.job`` times on its
-own code path (``bench.phases``), and the share of the sweep's wall time that is the models' own work."""
+"""Group g: where a job's time goes in a real ``python -m bench`` sweep, from the parts ``bench.timing`` times at the
+boundaries of the functions a job calls, and the share of the sweep's wall time that is the models' own work."""
 
 from __future__ import annotations
 
@@ -11,25 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from bench import tracking
-from bench.perf.harness import Group, Target, interleave, parts_table
-from bench.perf.sizes import Sizes
-from bench.perf.subprocesses import cli_env, command
-from bench.phases import PHASES_ENV
+from bench.timing import TIMINGS_ENV
+from benchmarks.harness import Group, Target, interleave, parts_table
+from benchmarks.sizes import Sizes
+from benchmarks.subprocesses import cli_env, command
 
-MODEL_WORK = ("fit", "predict")  # the models' own work; the target's numerator
+MODEL_WORK = ("fit", "score")  # the models' own work (fits, and predictions with their metrics); the numerator
 BETWEEN = "between jobs (Hydra: composition, job folder, logging set-up)"
 START, END = "process start to the first job (imports, checks, parent run)", "last job to exit (report, parent run)"
-OTHER = "in the job, no phase (config to dict, training summary, the job's line)"
+OTHER = "in the job, outside the timed functions (config to dict, variants, artifacts' text, the job's line)"
 
 
 def breakdown(lines: list[dict[str, Any]], started: float, ended: float) -> dict[str, float]:
-    """Seconds per part of one sweep from its jobs' phase lines and the process's wall-clock start and end: every
-    phase summed over jobs, the time in jobs outside any phase, between jobs, before the first and after the
-    last. The parts add up to the wall time."""
+    """Seconds per part of one sweep from its jobs' timing lines and the process's wall-clock start and end: every
+    part summed over jobs, the time in jobs outside any timed function, between jobs, before the first and after
+    the last. The parts add up to the wall time."""
     lines = sorted(lines, key=lambda line: line["start"])
     parts: dict[str, float] = {}
     for line in lines:
-        for name, seconds in line["phases"].items():
+        for name, seconds in line["parts"].items():
             parts[name] = parts.get(name, 0.0) + seconds
     in_jobs = sum(line["end"] - line["start"] for line in lines)
     parts[OTHER] = in_jobs - sum(parts.values())
@@ -41,20 +41,20 @@ def breakdown(lines: list[dict[str, Any]], started: float, ended: float) -> dict
 def job_breakdown(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
     """The default sweep (or ``sizes.tracking_sweep``), sequential, ``rerun=true`` into an existing store, reports
     written at the end as usual; the repeat with the median model-work share is shown."""
-    uri = f"sqlite:///{tmp}/phases.db"
+    uri = f"sqlite:///{tmp}/timings.db"
     tracking.Store(uri, "bench")  # an existing store, as on every sweep but the first
-    phases_file = tmp / "phases.jsonl"
+    timings_file = tmp / "timings.jsonl"
     argv = [sys.executable, "-m", "bench", *sizes.tracking_sweep, "rerun=true", f"tracking.uri={uri}"]
     argv += [f"report.out_dir={tmp / 'reports'}", f"hydra.sweep.dir={tmp}/multirun"]
-    run_sweep = command(argv, tmp, env=cli_env(**{PHASES_ENV: str(phases_file)}))
+    run_sweep = command(argv, tmp, env=cli_env(**{TIMINGS_ENV: str(timings_file)}))
     sweeps: list[dict[str, float]] = []
     jobs: list[int] = []
 
     def case() -> None:
-        phases_file.unlink(missing_ok=True)
+        timings_file.unlink(missing_ok=True)
         started = time.time()
         run_sweep()
-        lines = [json.loads(line) for line in phases_file.read_text().splitlines()]
+        lines = [json.loads(line) for line in timings_file.read_text().splitlines()]
         sweeps.append(breakdown(lines, started, time.time()))
         jobs.append(len(lines))
 
@@ -75,11 +75,10 @@ def job_breakdown(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
         table,
         f"{sizes.sweep_repeats} repeats; the table shows the repeat with the median model-work share "
         f"({100 * share:.1f}%; all: {', '.join(f'{100 * x:.1f}%' for x in shares)}; median wall "
-        f"{statistics.median(walls):.1f} s). Each part is summed over the sweep's jobs as bench.job times it on "
-        "its own code path (BENCH_PHASES); fit and predict are the models' own work (predict: test, train, "
-        "probabilities and validation predictions), latency and size the cost measurements, tracking the "
-        "store's calls, dataset_input MLflow's dataset record, artifacts the run's text files. Phases nest "
-        "without double counting: score is the metrics alone.",
+        f"{statistics.median(walls):.1f} s). Each part is summed over the sweep's jobs, timed at the boundaries of "
+        "the functions a job calls (BENCH_TIMINGS): prepare (check, data, split, pipeline), fit and score (test, "
+        "train, probability and validation predictions with their metrics) the models' own work, latency and "
+        "size the cost measurements, tracking every call to the store. Parts nest without double counting.",
     )
     target = Target(
         "the models' fit and predict time >= 50% of a default-style sweep's wall time",

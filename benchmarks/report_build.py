@@ -18,9 +18,9 @@ import numpy as np
 from bench import job, tracking
 from bench.config import composer
 from bench.metrics import FINAL, MLP_SUMMARIES
-from bench.perf.harness import Case, Group, Target, interleave, progress, rows
-from bench.perf.jobs import default_sweep
-from bench.perf.sizes import Sizes
+from benchmarks.harness import Case, Group, Target, interleave, progress, rows
+from benchmarks.jobs import default_sweep
+from benchmarks.sizes import Sizes
 
 CURVES = (
     "training/loss",
