@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CLUSTER_VENV ?= .venv-ray
 
-.PHONY: install run quick report test test-fast test-cluster lint ui lock clean
+.PHONY: install run quick report test test-fast test-science test-cluster lint docs ui lock clean
 
 install: $(STAMP)
 
@@ -25,11 +25,17 @@ quick: install         ## a sweep in seconds: 2 datasets x 4 models x 1 seed
 report: install        ## rebuild reports/bench.html and .md from the store
 	$(BIN)/python -m bench report $(ARGS)
 
-test: install          ## the whole test suite, end-to-end tests included
-	$(BIN)/python -m pytest $(ARGS)
+# two workers, a test file each at a time (module-scoped sweeps and servers start once per file)
+WORKERS ?= 2
+
+test: install          ## the test suite, end-to-end runs, servers and browsers included (a few minutes on 2 cores)
+	$(BIN)/python -m pytest -m "not science" -n $(WORKERS) --dist loadfile $(ARGS)
 
 test-fast: install     ## unit tests only
-	$(BIN)/python -m pytest -m "not slow" $(ARGS)
+	$(BIN)/python -m pytest -m "not slow and not science" -n $(WORKERS) --dist loadfile $(ARGS)
+
+test-science: install  ## research-scale runs: claims_quick, benchmark_lite, reference accuracies, the benchmarks
+	$(BIN)/python -m pytest -m science -n $(WORKERS) --dist loadfile $(ARGS)
 
 # The ray extra holds joblib below 1.6 (hydra-ray-launcher needs cloudpickle<3), so it gets an environment of its own
 $(CLUSTER_VENV)/.installed: pyproject.toml requirements-ray.lock
@@ -43,8 +49,11 @@ test-cluster: $(CLUSTER_VENV)/.installed  ## the Ray and submitit (SLURM) launch
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-ui: install            ## compare runs in the MLflow UI on http://127.0.0.1:5000
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns.db --host 127.0.0.1 --port 5000
+docs: install          ## the documentation site, built strictly into site/
+	$(BIN)/mkdocs build --strict --site-dir site
+
+ui: install            ## compare runs in the MLflow UI: prints the address of the experiment's runs
+	$(BIN)/python -m bench ui --tracking-uri sqlite:///$(CURDIR)/mlruns.db $(ARGS)
 
 lock:                  ## re-pin requirements.lock from a fresh resolve of pyproject.toml's ranges
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -53,4 +62,4 @@ lock:                  ## re-pin requirements.lock from a fresh resolve of pypro
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(CLUSTER_VENV) multirun outputs .pytest_cache
+	rm -rf $(VENV) $(CLUSTER_VENV) multirun outputs .pytest_cache site

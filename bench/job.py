@@ -336,13 +336,16 @@ def log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.n
 
 
 def variants(job: dict[str, Any]) -> dict[str, str]:
-    """What the job's model and dataset change from their config files' defaults: ``{"model": "C=10", ...}``."""
+    """What the job's model and dataset change from the config files they are named after: ``{"model": "C=10"}``.
+    A config of one's own that extends ``svm`` and keeps its name is ``svm`` with its changes as the variant; a
+    name that is no config's is compared with the config the job chose."""
     from bench.config import chosen, group_defaults
 
     found = {}
     for group in ("model", "dataset"):
-        choice = chosen(group) or str(job[group].get("name"))
-        found[group] = tracking.variant(job[group], group_defaults(group, choice, job["seed"]))
+        name, seed = str(job[group].get("name")), job["seed"]
+        defaults = group_defaults(group, name, seed) or group_defaults(group, chosen(group) or name, seed)
+        found[group] = tracking.variant(job[group], defaults)
     return found
 
 

@@ -21,10 +21,15 @@ class Plan:
     protocols: list[str]  # the protocols of the sweep's jobs, sorted
     report_dir: str | None  # where the sweep writes its reports (None: it writes none)
 
+    def record(self) -> dict:
+        """What the sweep's callback needs and its parent run keeps (``sweep.json``): everything but the tracking
+        URI, which may hold a password, and the local report folder."""
+        return {key: value for key, value in asdict(self).items() if key not in ("uri", "report_dir")}
+
     def save(self, path: Path) -> Path:
-        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+        path.write_text(json.dumps(self.record()), encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
-        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+        return cls(**json.loads(Path(path).read_text(encoding="utf-8")), uri="", report_dir=None)

@@ -63,8 +63,9 @@ class JobProgress:
             self._draw()
 
     def line(self) -> str:
+        """The status line: the job's label without its column padding, its step, time and epochs."""
         detail = f"  {self.detail}" if self.detail else ""
-        return f"{self.label}{self.step} {self.elapsed():.1f}s{detail}"
+        return f"{' '.join(self.label.split())}  {self.step} {self.elapsed():.1f}s{detail}"
 
     def done(self, text: str) -> None:
         print(f"{self.label}{text}  ({self.elapsed():.1f}s)", flush=True)
@@ -74,7 +75,10 @@ class JobProgress:
             self._draw()
 
     def _draw(self) -> None:
-        width = shutil.get_terminal_size((100, 20)).columns - 1
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns - 1
+        except (OSError, ValueError):  # not a real terminal (a test's)
+            width = shutil.get_terminal_size((100, 20)).columns - 1
         with self._lock:
             sys.stderr.write("\r\033[K" + self.line()[:width])
             sys.stderr.flush()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -105,7 +104,7 @@ def record_sweep(store: Store, parent: str, plan: Plan | None, elapsed: float, o
     if not board.empty:
         files["leaderboard.csv"] = board.to_csv()
     if plan is not None:
-        files["sweep.json"] = json.dumps(asdict(plan), indent=2)
+        files["sweep.json"] = json.dumps(plan.record(), indent=2)
     store.log(parent, metrics=found, tags={"mlflow.note.content": note(plan, found)})
     store.log_texts(parent, files)
     failed = [r for r in children if r.info.status != "FINISHED"]

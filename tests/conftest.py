@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -52,15 +55,50 @@ def run_cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.Completed
     )
 
 
+@dataclass
+class Ran:
+    """What a command run in-process left: as ``subprocess.CompletedProcess`` has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_main(*args: str, cwd: Path) -> Ran:
+    """``python -m bench ARGS`` run in this process (``bench.__main__.main``) in ``cwd``, its output captured: what
+    a user sees, without a subprocess's start-up (its imports take seconds). The environment is the user's,
+    without MLflow's and bench's own variables; the working directory and environment are restored after."""
+    from bench.__main__ import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith(("MLFLOW_", "BENCH_"))]:
+            patch.delenv(name)
+        patch.chdir(cwd)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def bench_cli() -> Callable[..., Ran]:
+    """``run_main``, for tests that take their commands as a fixture."""
+    return run_main
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory) -> Iterator[str]:
-    """A real ``mlflow server`` on 127.0.0.1 with a SQLite backend and proxied artifacts; yields its URL."""
+    """A real ``mlflow server`` on 127.0.0.1 with a SQLite backend and proxied artifacts, one per test process
+    (its start takes seconds): tests use experiments of their own names. Yields its URL."""
     root = tmp_path_factory.mktemp("server")
     port = free_port()
     process = subprocess.Popen(
@@ -103,11 +141,12 @@ def mlflow_server(tmp_path_factory) -> Iterator[str]:
     process.wait(timeout=30)
 
 
-def require(*modules: str) -> None:
-    """Skip when the extra is not installed; under ``BENCH_CLUSTER_TESTS=1`` (``make test-cluster``) fail."""
+def require(*modules: str, module_level: bool = False) -> None:
+    """Skip when the extra is not installed (``module_level``: the whole test file, before any fixture starts a
+    server); under ``BENCH_CLUSTER_TESTS=1`` (``make test-cluster``) fail."""
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         reason = f"{', '.join(missing)} not importable: install the extra (make test-cluster)"
         if os.environ.get("BENCH_CLUSTER_TESTS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason, allow_module_level=module_level)

@@ -1,4 +1,5 @@
-"""Bad input, tried systematically through the real command line.
+"""Bad input, tried systematically through the command line's entry point, in-process (``bench_cli``); a store
+that cannot be reached is also tried through a real subprocess, as a user runs it.
 
 Every case runs against a store that already holds a finished run: the command must stop with one line naming
 the bad value (exit status 2, before any training, the store's bytes untouched), or, where only one job of a
@@ -15,7 +16,6 @@ import mlflow
 import pytest
 from conftest import free_port, run_cli
 
-pytestmark = pytest.mark.slow
 SEED_JOB = ["dataset=iris", "model=decision_tree", "seed=0", "report.enabled=false"]
 
 # name of a file the case reads -> its bytes
@@ -135,7 +135,7 @@ def finished_runs(db: Path) -> dict[str, dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> tuple[Path, dict[str, dict[str, float]]]:
-    """A store holding one finished run, made once; every case gets a copy of it."""
+    """A store holding one finished run, made once by a real subprocess; every case gets a copy of it."""
     cwd = tmp_path_factory.mktemp("seeded")
     result = run_cli(*SEED_JOB, cwd=cwd)
     assert result.returncode == 0, result.stderr
@@ -161,14 +161,15 @@ def assert_one_line_error(result, message: str) -> str:
 
 
 @pytest.mark.parametrize("args, message", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_bad_input_is_one_line_and_leaves_the_store_as_it_was(workdir, seeded, args, message):
+def test_bad_input_is_one_line_and_leaves_the_store_as_it_was(workdir, seeded, bench_cli, args, message):
     before = digest(workdir / "mlruns.db")
-    assert_one_line_error(run_cli(*args, cwd=workdir, timeout=60), message)
+    assert_one_line_error(bench_cli(*args, cwd=workdir), message)
     assert digest(workdir / "mlruns.db") == before  # nothing written, not even a sweep's parent run
     assert finished_runs(workdir / "mlruns.db") == seeded[1]
     assert not (workdir / "reports").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["sweep", "report"])
 def test_unreachable_tracking_server(workdir, seeded, command):
     uri = f"http://127.0.0.1:{free_port()}"
@@ -180,7 +181,7 @@ def test_unreachable_tracking_server(workdir, seeded, command):
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 @pytest.mark.parametrize("command", ["sweep", "report"])
-def test_corrupted_store_is_left_as_it_was(workdir, seeded, damage, command):
+def test_corrupted_store_is_left_as_it_was(workdir, seeded, bench_cli, damage, command):
     db = workdir / "mlruns.db"
     if damage == "garbage":
         db.write_bytes(bytes(range(256)) * 64)
@@ -188,16 +189,16 @@ def test_corrupted_store_is_left_as_it_was(workdir, seeded, damage, command):
         db.write_bytes(seeded[0].read_bytes()[: db.stat().st_size // 2])
     before = digest(db)
     args = ["report"] if command == "report" else ["dataset=iris", "model=knn"]
-    line = assert_one_line_error(run_cli(*args, cwd=workdir, timeout=60), f"tracking store '{db}' is not a readable")
+    line = assert_one_line_error(bench_cli(*args, cwd=workdir), f"tracking store '{db}' is not a readable")
     assert "move it aside or choose another tracking.uri" in line
     assert digest(db) == before
 
 
-def test_a_job_that_cannot_run_fails_alone(workdir, seeded):
+def test_a_job_that_cannot_run_fails_alone(workdir, seeded, bench_cli):
     """k larger than the training split is known only once the data are loaded: that job is recorded FAILED with a
     one-line error, the sweep's other job finishes, and the sweep ends with the list of failures and exit 1."""
     sweep = ["dataset=iris", "model=knn", "model.n_neighbors=5,500", "seed=1", "report.enabled=false"]
-    result = run_cli(*sweep, cwd=workdir)
+    result = bench_cli(*sweep, cwd=workdir)
     assert result.returncode == 1, result.stderr
     assert "2 runs in" in result.stdout and ", 1 failed" in result.stdout
     [failure] = [line for line in result.stdout.splitlines() if line.startswith("  FAILED ")]

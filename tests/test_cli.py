@@ -1,10 +1,11 @@
 """The real command line, end to end, in a temporary directory."""
 
 import sqlite3
+from pathlib import Path
 
 import mlflow
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_main
 
 pytestmark = pytest.mark.slow
 
@@ -13,9 +14,16 @@ pytestmark = pytest.mark.slow
 def quick_sweep(tmp_path_factory):
     """``python -m bench experiment=quick``: 2 datasets x 4 models x 1 seed, then the same command again."""
     cwd = tmp_path_factory.mktemp("sweep")
-    first = run_cli("experiment=quick", cwd=cwd)
-    second = run_cli("experiment=quick", cwd=cwd)
+    first = run_cli("experiment=quick", cwd=cwd)  # a real process, as a user runs it
+    second = run_main("experiment=quick", cwd=cwd)
     return cwd, first, second
+
+
+@pytest.fixture(scope="module")
+def wider_sweep(quick_sweep):
+    """The quick sweep over a second seed: half its runs are recorded already."""
+    cwd = quick_sweep[0]
+    return cwd, run_main("experiment=quick", "seed=0,1", "report.enabled=false", cwd=cwd)
 
 
 def child_runs(cwd):
@@ -33,7 +41,7 @@ def test_sweep_records_every_job_under_a_parent(quick_sweep):
     cwd, first, _ = quick_sweep
     assert first.returncode == 0, first.stderr
     client, children, parents = child_runs(cwd)
-    assert len(children) == 8 and len(parents) == 2
+    assert len(children) == 8 and len(parents) == 1  # the second command ran nothing, and made no parent
     assert {r.info.status for r in children} == {"FINISHED"}
     parent_ids = {p.info.run_id for p in parents}
     assert {r.data.tags["mlflow.parentRunId"] for r in children} <= parent_ids
@@ -53,17 +61,32 @@ def test_sweep_prints_one_line_per_job_and_where_things_are(quick_sweep):
     jobs = [line for line in lines if line.startswith("[")]
     assert [line[:5] for line in jobs] == [f"[{i}/8]" for i in range(1, 9)]
     assert all("acc " in line for line in jobs)
-    assert f"mlflow ui --backend-store-uri sqlite:///{cwd}/mlruns.db --host 127.0.0.1" in first.stdout
+    assert f" -m bench ui --tracking-uri sqlite:///{cwd}/mlruns.db --experiment quick" in first.stdout
     assert str(cwd / "reports" / "quick.html") in first.stdout
     assert "\r" not in first.stderr  # no progress bar when not on a terminal
 
 
-def test_rerunning_the_sweep_skips_finished_jobs(quick_sweep):
+def test_rerunning_the_sweep_runs_nothing_and_says_so(quick_sweep):
     cwd, _, second = quick_sweep
     assert second.returncode == 0, second.stderr
-    assert second.stdout.count("skipped") == 8
+    assert second.stdout.startswith("nothing to run: all 8 runs of this sweep are recorded in experiment 'quick'")
+    assert "reports: " in second.stdout and "compare: " in second.stdout
     _, children, _ = child_runs(cwd)
     assert len(children) == 8
+
+
+def test_a_sweep_that_reuses_runs_counts_them_and_its_leaderboard_covers_them(wider_sweep):
+    cwd, done = wider_sweep
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("skipped, done in run") == 8
+    assert "8 runs in " in done.stdout and "; 8 runs reused from earlier sweeps" in done.stdout
+    client, children, parents = child_runs(cwd)
+    [parent] = [p for p in parents if p.data.params["sweep.command"].endswith("seed=0,1 report.enabled=false")]
+    assert parent.data.metrics["runs_made"] == 8 and parent.data.metrics["runs_reused"] == 8
+    assert parent.data.metrics["runs_planned"] == 16 and parent.data.params["sweep.jobs"] == "16"
+    board = client.download_artifacts(parent.info.run_id, "leaderboard.csv", str(cwd))
+    rows = Path(board).read_text().splitlines()
+    assert rows[0] == "dataset,decision_tree,knn,mlp,svm" and [r.split(",")[0] for r in rows[1:]] == ["iris", "moons"]
 
 
 def test_reports_are_written_from_the_store(quick_sweep):
@@ -185,5 +208,5 @@ def test_mlp_epochs_show_progress_on_a_terminal(tmp_path):
         terminal += chunk
     os.close(leader)
     assert proc.returncode == 0
-    assert b"epoch 3/3" in terminal and b"\r" in terminal and b"iris           mlp" in terminal  # names the job
+    assert b"epoch 3/3" in terminal and b"\r" in terminal and b"iris mlp seed=0" in terminal  # names the job
     assert b"epoch 1/3" not in proc.stdout

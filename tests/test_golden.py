@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import run_main
 
 from bench import environment
 from bench.report import build_report, load_runs
@@ -54,7 +54,7 @@ def markdown_shape(text: str) -> str:
 @pytest.mark.slow
 def test_a_fixed_small_sweep_gives_the_recorded_table_and_report(tmp_path, monkeypatch):
     for sweep in SWEEPS:
-        done = run_cli(*sweep, f"report.out_dir={tmp_path}/reports", cwd=tmp_path)
+        done = run_main(*sweep, f"report.out_dir={tmp_path}/reports", cwd=tmp_path)
         assert done.returncode in (0, 1), done.stderr[-2000:]
     uri = f"sqlite:///{tmp_path}/mlruns.db"
     got = {

@@ -144,9 +144,9 @@ def third_party_private_names(path: Path) -> list[str]:
             found += [f"{node.module}.{a.name}" for a in node.names if private(a.name)]
             modules |= {a.asname or a.name for a in node.names}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and private(node.attr) and isinstance(node.value, ast.Name):
-            if node.value.id in modules:
-                found.append(f"{node.value.id}.{node.attr}")
+        named = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        if named and private(node.attr) and node.value.id in modules:
+            found.append(f"{node.value.id}.{node.attr}")
     return sorted(set(found))
 
 

@@ -22,7 +22,7 @@ def test_the_status_line_names_the_job_its_step_and_elapsed_time(monkeypatch, ca
         shown.doing("fit")
         time.sleep(3 * progress.REFRESH_S)
     drawn = screen.getvalue()
-    assert re.search(r"\[1/2\] iris  svm  seed=0  fit \d+\.\ds", drawn)
+    assert re.search(r"\[1/2\] iris svm seed=0  fit \d+\.\ds", drawn)
     assert drawn.endswith("\r\033[K")  # wiped when the job ends
     shown.done("acc 0.900")
     assert re.fullmatch(r"\[1/2\] iris  svm  seed=0  acc 0\.900  \(\d+\.\ds\)\n", capsys.readouterr().out)

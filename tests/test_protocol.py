@@ -105,7 +105,7 @@ def runs_of(db, experiment: str = "bench") -> list:
 
 @pytest.mark.slow
 def test_cross_validation_through_the_cli_records_one_run_per_fold_and_resumes(tmp_path):
-    from conftest import run_cli
+    from conftest import run_main
 
     args = [
         "dataset=iris",
@@ -115,7 +115,7 @@ def test_cross_validation_through_the_cli_records_one_run_per_fold_and_resumes(t
         "protocol.folds=3",
         "report.enabled=false",
     ]
-    done = run_cli(*args, cwd=tmp_path)
+    done = run_main(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     runs = runs_of(tmp_path / "mlruns.db")
     names = sorted(r.info.run_name for r in runs)
@@ -124,17 +124,17 @@ def test_cross_validation_through_the_cli_records_one_run_per_fold_and_resumes(t
         ("cv", str(f)) for f in range(3)
     }
     assert all(r.info.status == "FINISHED" and r.data.params["protocol.folds"] == "3" for r in runs)
-    again = run_cli(*args, cwd=tmp_path)
-    assert again.returncode == 0 and again.stdout.count("skipped, done in run") == 6
+    again = run_main(*args, cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("nothing to run: all 6 runs of this sweep")
 
 
 @pytest.mark.slow
 def test_tuning_through_the_cli_gives_every_family_the_same_budget(tmp_path):
-    from conftest import run_cli
+    from conftest import run_main
 
     models = "knn,svm,decision_tree,logreg,mlp"
     args = ["dataset=iris", f"model={models}", "seed=0", "protocol=tuned", "protocol.folds=2", "protocol.n_trials=3"]
-    done = run_cli(*args, "report.enabled=false", cwd=tmp_path)
+    done = run_main(*args, "report.enabled=false", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     runs = runs_of(tmp_path / "mlruns.db")
     assert len(runs) == 10 and {r.data.metrics["tuning_trials"] for r in runs} == {4.0}
@@ -144,7 +144,7 @@ def test_tuning_through_the_cli_gives_every_family_the_same_budget(tmp_path):
     assert (tmp_path / "optuna" / "bench.journal").is_file()  # the studies, for resuming an interrupted job
 
 
-@pytest.mark.slow
+@pytest.mark.science
 def test_benchmark_lite_tunes_every_family_with_the_same_budget_and_reports(tmp_path):
     from conftest import run_cli
 

@@ -19,6 +19,7 @@ from conftest import REPO, cli_env, free_port, require
 from test_launchers import COMPARED
 
 pytestmark = pytest.mark.slow
+require("ray", "hydra_plugins.hydra_ray_launcher", module_level=True)
 SWEEP = ["dataset=moons,iris", "model=mlp,knn", "seed=3", "report.enabled=false"]
 
 

@@ -22,7 +22,7 @@ REFERENCE = {  # DT / SVC-rbf / kNN5 / sklearn MLPClassifier, 5-fold CV
 TOLERANCE = {"decision_tree": 0.03, "svm": 0.03, "knn": 0.03, "mlp": 0.015}  # our MLP: within ~1 point
 
 
-@pytest.mark.slow
+@pytest.mark.science
 @pytest.mark.parametrize("dataset", ["penguins", "spambase", "satimage", "mnist5k"])
 def test_default_models_reach_the_reference_accuracies(make_cfg, dataset, capsys):
     ours = {

@@ -14,7 +14,7 @@ FAMILIES = ("mlp", "decision_tree", "svm", "knn", "logreg", "random_forest", "hi
 
 def tuned_job(make_cfg, model: str, *extra: str) -> job.Prepared:
     epochs = "model.max_epochs=10" if model == "mlp" else "seed=0"
-    cfg = make_cfg("dataset=moons", f"model={model}", *TUNED, epochs, *extra)
+    cfg = make_cfg("dataset=moons", "dataset.n_samples=300", f"model={model}", *TUNED, epochs, *extra)
     return job.prepare(cfg, fold=0)
 
 

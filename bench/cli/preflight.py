@@ -31,7 +31,8 @@ def preflight(argv: list[str]) -> Plan:
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
     # the jobs' own overrides, as Hydra's sweeper lists them: Hydra's settings are the sweep's, in the primary config
     task = [o.input_line for o in overrides if not o.is_hydra_override()]
-    check_choices(overrides)
+    folders = config_dirs(overrides)
+    check_choices(overrides, folders)
     with composer() as compose:
         primary = compose_or_fail(compose, fixed, hydra=True)
         check_destinations(primary)
@@ -40,9 +41,11 @@ def preflight(argv: list[str]) -> Plan:
         else:
             params = OmegaConf.to_container(primary.hydra.sweeper.params or {}, resolve=False)
             combined = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
-            check_choices(combined)
+            check_choices(combined, folders)
             jobs = expand(combined)
-        keys, protocols = check_jobs(compose, jobs)
+        # a search path of the user's own configs reaches every job's composition, as Hydra's launcher gives it
+        searched = [o.input_line for o in overrides if o.key_or_group == "hydra.searchpath"]
+        keys, protocols = check_jobs(lambda lines, **kw: compose([*lines, *searched], **kw), jobs)
     return Plan(
         jobs=len(jobs),
         keys=keys,
@@ -212,11 +215,25 @@ def compose_error(exc: Exception) -> str:
     node = getattr(cause, "parent_node", None)
     if not isinstance(cause, ConfigAttributeError | ConfigKeyError) or not key or node is None:
         return one_line(exc)
-    prefix = key.rpartition(".")[0]
+    prefix, _, name = key.rpartition(".")
     keys = [f"{prefix}.{k}" if prefix else str(k) for k in node if not str(k).startswith(("_", "hydra"))]
-    # dataset and model keys are constructor arguments: an optional one (max_samples) may be added with a +
-    hint = f" (or add it: +{key}=...)" if prefix in ("dataset", "model") else ""
+    hint = ""
+    if prefix in ("dataset", "model"):
+        if owners := configs_with(prefix, name):  # another config's argument: a sweep over several of them
+            hint = (
+                f" ({name} is an argument of {', '.join(owners)}; to set it for one model of a sweep over several, "
+                "give it a config of its own: see docs/sweeps.md, 'A model-specific value in a multi-model sweep')"
+            )
+        else:  # dataset and model keys are constructor arguments: an optional one may be added with a +
+            hint = f" (or add it: +{key}=...)"
     return f"unknown key {key!r}; choose from: {', '.join(keys)}{hint}"
+
+
+def configs_with(group: str, key: str) -> list[str]:
+    """The configs of a group that set ``key`` themselves (``C``: svm, svm_linear, logreg)."""
+    from omegaconf import OmegaConf
+
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml") if key in OmegaConf.load(p))
 
 
 def check_out_dir(path: Path, what: str) -> None:
@@ -230,15 +247,26 @@ def check_out_dir(path: Path, what: str) -> None:
         raise ValueError(f"{what} {str(path)!r} is not writable: no write permission on {str(existing)!r}")
 
 
-def check_choices(overrides) -> None:
-    """``dataset=digitz`` -> 'unknown dataset 'digitz'; choose from: ...', before Hydra's longer message."""
+def config_dirs(overrides) -> list[Path]:
+    """``conf/``, then the folders a ``hydra.searchpath=[file://DIR,...]`` override adds (a user's own configs)."""
+    folders = [CONFIG_DIR]
+    for override in overrides:
+        if override.key_or_group == "hydra.searchpath" and isinstance(value := override.value(), list):
+            folders += [Path(str(entry).removeprefix("file://")) for entry in value if str(entry).startswith("file://")]
+    return folders
+
+
+def check_choices(overrides, folders: list[Path] | None = None) -> None:
+    """``dataset=digitz`` -> 'unknown dataset 'digitz'; choose from: ...', before Hydra's longer message; the
+    choices of a group are its files in ``conf/`` and in ``folders`` (those ``hydra.searchpath`` adds)."""
+    folders = folders or config_dirs(overrides)
     for override in overrides:
         group = override.key_or_group
-        folder = CONFIG_DIR / group
-        if override.package is not None or not folder.is_dir() or override.is_delete():
+        if override.package is not None or not (CONFIG_DIR / group).is_dir() or override.is_delete():
             continue
         values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
-        choices = sorted(str(p.relative_to(folder).with_suffix("")) for p in folder.rglob("*.yaml"))
+        found = {str(p.relative_to(f / group).with_suffix("")) for f in folders for p in (f / group).rglob("*.yaml")}
+        choices = sorted(found)
         for value in values:
             if value is not None and str(value) not in choices:
                 raise UsageError(f"unknown {group} {str(value)!r}; choose from: {', '.join(choices)}")

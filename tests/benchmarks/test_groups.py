@@ -28,7 +28,7 @@ def test_count_queries_counts_statements() -> None:
     assert queries[0] == 3  # the hook is gone after the block
 
 
-@pytest.mark.slow
+@pytest.mark.science
 def test_perf_end_to_end_small(tmp_path: Path) -> None:
     """Every real group at toy sizes: the files and their structure, never the speed."""
     tiny = replace(

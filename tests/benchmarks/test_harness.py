@@ -119,10 +119,14 @@ def test_fewer_than_five_repeats_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert "--repeats must be at least 5" in capsys.readouterr().err
 
 
-def test_only_selects_groups_and_rejects_unknown_letters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_only_rejects_unknown_letters(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         parse_args(["--only", "cx"])
     assert exit_info.value.code == 2 and "unknown group(s) 'x'" in capsys.readouterr().err
+
+
+@pytest.mark.science
+def test_only_runs_the_groups_it_names(tmp_path: Path) -> None:
     tiny = replace(QUICK, report_sizes=(5, 10))
     _, json_path = benchmark(tiny, tmp_path, only="e")
     data = json.loads(json_path.read_text())

@@ -8,7 +8,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_main
 
 from bench.cli.export_cmd import IDENTITY, destination, export_table
 from bench.cli.preflight import UsageError
@@ -98,7 +98,7 @@ def test_a_suffix_that_names_no_format_or_another_is_refused(out, fmt, words):
 @pytest.fixture(scope="module")
 def small_sweep(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("export")
-    done = run_cli(*SWEEP, cwd=cwd)
+    done = run_main(*SWEEP, cwd=cwd)
     assert done.returncode == 0, done.stderr[-2000:]
     return cwd
 
@@ -132,7 +132,7 @@ def test_export_holds_one_row_per_run_with_mlflows_metrics(small_sweep, fmt):
 
 @pytest.mark.slow
 def test_export_defaults_to_parquet_under_reports(small_sweep):
-    done = run_cli("export", "--experiment", "small", "--filter", "tags.`bench.model` = 'knn'", cwd=small_sweep)
+    done = run_main("export", "--experiment", "small", "--filter", "tags.`bench.model` = 'knn'", cwd=small_sweep)
     assert done.returncode == 0, done.stderr
     frame = pd.read_parquet(small_sweep / "reports" / "small.parquet")
     assert list(frame["model"]) == ["knn"] and frame["fold"].dtype == "Int64" and frame["seed"].dtype == "Int64"
@@ -153,7 +153,7 @@ def test_export_defaults_to_parquet_under_reports(small_sweep):
 def test_bad_input_is_one_line_and_exit_2(small_sweep, args, message):
     (small_sweep / "a_file").write_text("a file where a directory should be\n")
     (small_sweep / "out_dir").mkdir(exist_ok=True)
-    done = run_cli("export", *args, cwd=small_sweep, timeout=120)
+    done = run_main("export", *args, cwd=small_sweep)
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
@@ -162,7 +162,7 @@ def test_bad_input_is_one_line_and_exit_2(small_sweep, args, message):
 
 @pytest.mark.slow
 def test_export_without_a_store_is_a_clear_error(tmp_path):
-    done = run_cli("export", cwd=tmp_path, timeout=120)
+    done = run_main("export", cwd=tmp_path)
     assert done.returncode == 2 and "no MLflow store at" in done.stderr
     assert not (tmp_path / "mlruns.db").exists() and not (tmp_path / "reports").exists()
 

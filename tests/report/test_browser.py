@@ -2,13 +2,14 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_main
 
 pytestmark = pytest.mark.slow
 
-SECTIONS = ["summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
+SECTIONS = ["answer", "summary", "leaderboard", "statistics", "cost", "overfitting", "gradients", "claims", "failures"]
 DATASET_PAYLOAD = "<script>alert(1)</script>"
 MODEL_PAYLOAD = "<img src=x onerror=alert(2)>"
 
@@ -27,7 +28,7 @@ def chromium() -> str:
 def report(tmp_path_factory):
     """A sweep whose dataset name and model name (both logged as params and tags) are markup."""
     cwd = tmp_path_factory.mktemp("browser")
-    result = run_cli(
+    result = run_main(
         "dataset=moons",
         "model=knn",
         "seed=0,1",
@@ -62,6 +63,16 @@ def test_report_renders_every_section_without_errors(chromium, report, tmp_path)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: requests.append(r.url))
         page.goto(report.as_uri())
+        # the first screen leads with the answer: its sentences and its table before the contents and the summary
+        answer = page.locator("section#answer").bounding_box()
+        assert answer["y"] < 200 and page.locator("section#answer p.lead").first.is_visible()
+        assert page.locator("section#answer p.lead").first.inner_text().startswith("Best model per dataset:")
+        assert (
+            answer["y"] < page.locator("nav").bounding_box()["y"] < page.locator("section#summary").bounding_box()["y"]
+        )
+        if folder := os.environ.get("BENCH_SCREENSHOTS"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / "report_first_screen.png"))
         for section in SECTIONS:
             assert page.locator(f"section#{section}").is_visible(), section
             assert page.locator(f"nav a[href='#{section}']").count() == 1

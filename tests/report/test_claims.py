@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli  # not tests.conftest: baycomp 1.0.3 installs a top-level "tests" package
+from conftest import run_cli, run_main  # not tests.conftest: baycomp 1.0.3 installs a top-level "tests" package
 
 from bench.data import Linear, Parity
 from bench.report import claims as c
@@ -629,14 +629,14 @@ def test_parity_source():
 
 
 def test_claims_suite_validates_every_sweep_before_running(tmp_path):
-    result = run_cli(
+    result = run_main(
         "experiment=claims_quick", "seed=zero", f"tracking.uri=sqlite:///{tmp_path}/mlruns.db", cwd=tmp_path
     )
     assert result.returncode == 2 and "seed='zero': expected a number" in result.stderr
     assert not (tmp_path / "mlruns.db").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.science
 def test_claims_quick_through_the_cli(tmp_path):
     """``experiment=claims_quick`` with one dataset per multi-dataset sweep: every claim section and a verdict."""
     result = run_cli(

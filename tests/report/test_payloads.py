@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, run_main
 
 COLUMN = "<script>alert('column')</script>"
 LABEL = '<img src=x onerror=alert("label")>'
@@ -25,7 +25,7 @@ def test_markup_from_a_data_file_and_the_config_is_escaped_end_to_end(tmp_path: 
     rows = [f"{i % 7},{(i * 3) % 5},{LABEL if i % 2 else 'plain'}" for i in range(40)]
     header = f'"{COLUMN}",x2,target'
     (tmp_path / "evil.csv").write_text("\n".join([header, *rows]) + "\n")
-    result = run_cli(
+    result = run_main(
         "dataset=file",
         "dataset.path=evil.csv",
         "dataset.target=target",
@@ -56,31 +56,6 @@ def test_markup_from_a_data_file_and_the_config_is_escaped_end_to_end(tmp_path: 
         text = re.sub(r"<!--.*?-->", "", page, flags=re.DOTALL)  # matplotlib's comments hold labels, escaped
         assert not UNESCAPED.search(text), UNESCAPED.search(text).group(0)
         assert not [payload for payload in (COLUMN, LABEL, NAME, PARAM) if payload in text]
-
-
-@pytest.mark.slow
-def test_a_password_in_the_tracking_uri_is_never_printed_logged_or_written(mlflow_server: str, tmp_path: Path) -> None:
-    secret = "s3cret-Pa55"
-    uri = mlflow_server.replace("http://", f"http://alice:{secret}@")
-    result = run_cli(
-        "dataset=iris", "model=knn", "seed=0,1", f"tracking.uri={uri}", "tracking.experiment=creds", cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "alice:***@" in result.stdout  # the URI is shown, redacted
-    report = run_cli("report", "--experiment", "creds", "--tracking-uri", uri, "--out", "r", cwd=tmp_path)
-    assert report.returncode == 0, report.stderr
-
-    client = mlflow.MlflowClient(mlflow_server)
-    runs = client.search_runs([client.get_experiment_by_name("creds").experiment_id])
-    assert len(runs) == 3  # two jobs and their sweep
-    recorded = [result.stdout, result.stderr, report.stdout, report.stderr]
-    for run in runs:
-        recorded += [str(run.data.params), str(run.data.tags), str(run.inputs)]
-        for artifact in client.list_artifacts(run.info.run_id):
-            recorded.append(Path(client.download_artifacts(run.info.run_id, artifact.path, str(tmp_path))).read_text())
-    recorded += [p.read_text(encoding="utf-8") for p in tmp_path.glob("**/*") if p.suffix in (".html", ".md", ".svg")]
-    assert sum("config.yaml" in text or "tracking:" in text for text in recorded) >= 1  # the config was among them
-    assert not [text for text in recorded if secret in text]
 
 
 def test_no_code_path_unpickles_user_data() -> None:
