@@ -40,14 +40,15 @@ def composer(job_name: str = "bench") -> Iterator[Callable[..., DictConfig]]:
 
 
 @functools.lru_cache(maxsize=64)
-def group_defaults(group: str, choice: str, seed: int = 0) -> dict[str, Any] | None:
+def group_defaults(group: str, choice: str) -> dict[str, Any] | None:
     """The config of one choice of a config group as its file gives it (``model=svm``: SVC's arguments), resolved
-    for ``seed``; None where the choice cannot be composed alone. A cache: each choice is composed once per process.
-    Inside a Hydra app Hydra's own search path is used, elsewhere ``conf/``."""
+    with the default seed (a value that follows the sweep's seed, ``random_state``, tells no configuration apart);
+    None where the choice cannot be composed alone. A cache: each choice is composed once per process. Inside a
+    Hydra app Hydra's own search path is used, elsewhere ``conf/``."""
     from hydra import compose
     from hydra.core.global_hydra import GlobalHydra
 
-    overrides = [f"{group}={choice}", f"seed={seed}"]
+    overrides = [f"{group}={choice}"]
     try:
         if GlobalHydra.instance().is_initialized():
             config = compose("config", overrides)

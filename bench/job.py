@@ -343,8 +343,8 @@ def variants(job: dict[str, Any]) -> dict[str, str]:
 
     found = {}
     for group in ("model", "dataset"):
-        name, seed = str(job[group].get("name")), job["seed"]
-        defaults = group_defaults(group, name, seed) or group_defaults(group, chosen(group) or name, seed)
+        name = str(job[group].get("name"))
+        defaults = group_defaults(group, name) or group_defaults(group, chosen(group) or name)
         found[group] = tracking.variant(job[group], defaults)
     return found
 

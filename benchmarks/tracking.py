@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from bench import job, tracking
+from bench import job, process, tracking
 from bench.config import PARENT_ENV, composer
 from benchmarks.harness import Case, Group, Timings, interleave, rows
 from benchmarks.jobs import sweep_configs
@@ -27,7 +27,7 @@ UNTRACKED, TRACKED = "prepare + fit_and_score", "bench.job.run"
 
 def untracked(cfg: DictConfig) -> None:
     """``bench.job.run`` without the store and ``record``: the same steps in the same order, tracking aside."""
-    job.settle_memory()
+    process.settle_memory()
     job.fit_and_score(job.prepare(cfg))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
+from bench.cli.ui_cmd import UI_ENVIRONMENT, stop
 from bench.config import CONFIG_DIR
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,9 +120,10 @@ def mlflow_server(tmp_path_factory) -> Iterator[str]:
             "1",
         ],
         cwd=root,
-        env=cli_env(),
+        env={**cli_env(), **UI_ENVIRONMENT},
         stdout=subprocess.DEVNULL,
         stderr=(root / "server.log").open("w"),
+        start_new_session=True,  # its workers in its process group: stopped with it
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -133,12 +135,11 @@ def mlflow_server(tmp_path_factory) -> Iterator[str]:
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            stop(process)
             pytest.fail(f"mlflow server did not start: {(root / 'server.log').read_text()[-2000:]}")
         time.sleep(0.5)
     yield url
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process)
 
 
 def require(*modules: str, module_level: bool = False) -> None:

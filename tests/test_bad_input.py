@@ -54,6 +54,11 @@ CASES = [
         "unknown key 'model.n_neighbour'; choose from: model.name, model.family, model.n_neighbors, model.weights",
     ),
     ("unknown-dataset-key", ["dataset=moons", "dataset.n_sample=10"], "unknown key 'dataset.n_sample'"),
+    (
+        "another-models-key-in-a-multi-model-sweep",
+        ["model=mlp,svm", "model.C=10"],
+        "C is an argument of logreg, svm, svm_linear; to set it for one model of a sweep over several, give it a",
+    ),
     ("int-as-text", ["model=mlp", "model.max_epochs=ten"], "max_epochs='ten': expected a number like its default 200"),
     ("float-as-text", ["dataset=moons", "dataset.noise=loud"], "noise='loud': expected a number like its default 0.3"),
     ("bool-as-text", ["rerun=maybe"], "rerun='maybe': expected true or false like its default false"),

@@ -105,9 +105,27 @@ def test_report_command_rebuilds_into_another_directory(quick_sweep):
     result = run_cli(
         "report", "--experiment", "quick", "--out", "elsewhere", "--filter", "tags.`bench.model` = 'svm'", cwd=cwd
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0 and result.stderr == ""  # no warning printed
     md = (cwd / "elsewhere" / "quick.md").read_text()
     assert "svm" in md and "decision_tree" not in md
+    assert "matching \"tags.`bench.model` = 'svm'\"" in md  # the scope says which runs it covers
+
+
+def test_a_one_off_job_neither_takes_over_the_report_nor_renames_the_sweeps_runs(tmp_path):
+    import pandas as pd
+
+    assert (
+        run_main("dataset=iris,wine", "model=svm,knn", "seed=0,1", "report.enabled=false", cwd=tmp_path).returncode == 0
+    )
+    assert run_main("dataset=wine", "model=svm", "seed=3", "model.C=10", cwd=tmp_path).returncode == 0
+    md = (tmp_path / "reports" / "bench.md").read_text()
+    header = next(line for line in md.splitlines() if line.startswith("| Dataset ") and "svm C=10" in line)
+    assert [c.strip() for c in header.strip("|").split("|")] == ["Dataset", "svm", "knn", "svm C=10"]
+    assert "every run of experiment 'bench', the latest of each configuration: 9 runs from 2 sweeps" in md
+    assert run_main("export", "--out", "runs.csv", cwd=tmp_path).returncode == 0
+    runs = pd.read_csv(tmp_path / "runs.csv", keep_default_na=False)
+    assert set(runs["model"]) == {"svm", "knn"}
+    assert sorted(runs.loc[runs["variant"].ne(""), "run_name"]) == ["wine/svm/seed=3"]
 
 
 def test_single_job_with_overrides(tmp_path):

@@ -87,8 +87,20 @@ def ui(sweep: Path):
     try:
         yield first.split("MLflow UI: ", 1)[1].split()[0], mlflow.MlflowClient(f"sqlite:///{sweep}/mlruns.db")
     finally:
-        process.terminate()
+        process.terminate()  # as a service manager stops it: bench ui stops the server and its workers with it
         process.wait(timeout=30)
+        assert serving(sweep) == [], "bench ui left its server running"
+
+
+def serving(store_folder: Path) -> list[int]:
+    """Processes still serving the store in ``store_folder``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        if any(str(store_folder) in part for part in proc.info["cmdline"] or []):
+            found.append(proc.info["pid"])
+    return found
 
 
 @pytest.fixture(scope="module")

@@ -158,3 +158,41 @@ def test_benchmark_lite_tunes_every_family_with_the_same_budget_and_reports(tmp_
     assert (tmp_path / "reports" / "benchmark_lite.html").is_file() and (
         tmp_path / "reports" / "benchmark_lite.md"
     ).is_file()
+
+
+class Halves(protocol.Protocol):
+    """A protocol defined outside bench: two folds, each half of the rows once the test part."""
+
+    name = "halves"
+    unit = "folds"
+
+    def folds(self, settings):
+        return [0, 1]
+
+    def split(self, data, settings, fold, test_size, seed):
+        X_a, X_b, y_a, y_b = protocol.PROTOCOLS["holdout"].split(data, settings, None, 0.5, seed)
+        return (X_b, X_a, y_b, y_a) if fold else (X_a, X_b, y_a, y_b)
+
+    def test_ratio(self, params):
+        return 1.0
+
+    def describe(self, params):
+        return "halves (each half of the rows tested once)"
+
+
+def test_a_protocol_defined_outside_bench_needs_one_class_and_one_config_file(monkeypatch, tmp_path):
+    from conftest import run_main
+
+    monkeypatch.setitem(protocol.PROTOCOLS, "halves", Halves())  # what bench.protocol.register does, undone after
+    (tmp_path / "mine" / "protocol").mkdir(parents=True)
+    (tmp_path / "mine" / "protocol" / "halves.yaml").write_text("name: halves\n")
+    args = ["hydra.searchpath=[file://mine]", "protocol=halves", "dataset=iris", "model=knn,decision_tree", "seed=0"]
+    done = run_main(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = runs_of(tmp_path / "mlruns.db")
+    assert sorted(r.info.run_name for r in runs) == [
+        f"iris/{m}/seed=0/fold={f}" for m in ("decision_tree", "knn") for f in (0, 1)
+    ]
+    assert {r.data.tags["bench.protocol"] for r in runs} == {"halves"}
+    report = (tmp_path / "reports" / "bench.md").read_text()
+    assert "halves (each half of the rows tested once)" in report and "over folds" in report

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 
@@ -37,8 +40,38 @@ def ui_main(argv: list[str]) -> int:
         print(f"open {ui_url(redact(uri), found)}")
         return 0
     print(f"MLflow UI: {ui_url(f'http://{args.host}:{args.port}', found)}  (Ctrl-C stops it)", flush=True)
-    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri]
+    return serve([*UI, "--backend-store-uri", uri, "--host", args.host, "--port", str(args.port), "--workers", "1"])
+
+
+UI = [sys.executable, "-m", "mlflow", "ui"]
+# MLflow's server starts a job runner with its own worker processes for GenAI evaluation jobs: bench has none
+UI_ENVIRONMENT = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
+def serve(command: list[str]) -> int:
+    """Run the UI in a process group of its own until it ends, or until this process is interrupted or terminated:
+    then the whole group (the server and any worker it started) is stopped with it, never left running."""
+    ui = subprocess.Popen(command, env={**os.environ, **UI_ENVIRONMENT}, start_new_session=True)
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
-        return subprocess.run([*command, "--host", args.host, "--port", str(args.port)]).returncode
+        return ui.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop(ui)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # a terminated ``bench ui`` stops its server as Ctrl-C does
+
+
+def stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left after ``grace_s``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace_s)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bench import _compat, params
+from bench import params
 from bench.metrics import MLP_SUMMARIES, TrainingSummary
 from bench.mlp import diagnostics
 from bench.params import Range, one_of
@@ -248,9 +248,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            shape = (X.shape[1], list(self.hidden_layer_sizes), len(self.classes_))
-            layers = (self.activation, self.dropout, self.batch_norm, self.residual, self.init)
-            self.module_ = network.build(*shape, *layers).to(device)
+            self.module_ = network.build(
+                X.shape[1],
+                list(self.hidden_layer_sizes),
+                len(self.classes_),
+                activation=self.activation,
+                dropout=self.dropout,
+                batch_norm=self.batch_norm,
+                residual=self.residual,
+                init=self.init,
+            ).to(device)
         optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
         schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
         generator = torch.Generator(device="cpu").manual_seed(seed)
@@ -274,14 +281,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Epochs until ``max_epochs``, divergence, the target when ``stop_at_target``, or ``patience`` epochs
         without a better validation loss. Returns the target clock and every step's gradient ratio."""
         from bench.mlp import network
+        from bench.mlp.probe import Probe
 
         self.history_, self.diverged_ = [], False
         best = network.BestWeights(self.early_stopping)
+        probe = Probe(self.module_, self.activation, self.diagnostics)
         start = time.perf_counter()
         clock, ratios = network.TargetClock(X_val, y_val, self.target_accuracy, self.eval_interval, start), []
         with diagnostics.Progress(self.max_epochs, self.verbose and sys.stderr.isatty()) as progress:
             for epoch in range(1, self.max_epochs + 1):
-                record, epoch_ratios = self._run_epoch(X, y, optimizer, generator, clock, epoch)
+                record, epoch_ratios = self._run_epoch(X, y, optimizer, generator, clock, probe, epoch)
                 ratios.append(epoch_ratios)
                 if X_val is not None:
                     record.update(network.evaluate(self.module_, X_val, y_val, "val"))
@@ -305,12 +314,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = best.restore(self.module_)
         return clock, np.concatenate(ratios)
 
-    def _run_epoch(self, X, y, optimizer, generator, clock, epoch: int) -> tuple[dict[str, float], np.ndarray]:
+    def _run_epoch(self, X, y, optimizer, generator, clock, probe, epoch: int) -> tuple[dict[str, float], np.ndarray]:
         """One pass over shuffled mini-batches (cut short when ``stop_at_target`` and the clock reaches the target).
         Small networks are bound by per-operation overhead, not by arithmetic, so the step stays lean: one shuffle
-        per epoch then contiguous views, no host sync inside the loop (losses, predictions and gradient norms stay
-        tensors until the epoch ends; the clock syncs only when an evaluation is due). Returns the epoch's record
-        and each step's first-over-last hidden layer gradient ratio (NaN without diagnostics)."""
+        per epoch then contiguous views, no host sync inside the loop (the clock syncs only when an evaluation is
+        due). ``probe`` (``bench.mlp.probe``) watches each step. Returns the epoch's record and each step's
+        first-over-last hidden layer gradient ratio (NaN without diagnostics)."""
         import torch
 
         from bench.mlp import network
@@ -320,36 +329,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         batch = n if self.batch_size is None else min(self.batch_size, n)
         order = torch.randperm(n, generator=generator).to(X.device)
         X, y = X[order], y[order]
-        weights = [layer.weight for layer in network.linear_layers(self.module_)]
-        losses, predictions, norms, before = [], [], [], None
-        starts = range(0, n, batch)
+        losses, predictions, starts = [], [], range(0, n, batch)
+        probe.epoch_begin()
         for i in starts:
-            if i == starts[-1] and self.diagnostics:
-                before = [w.detach().clone() for w in weights]
-            # activation statistics and pre-activation gradients come from the epoch's first mini-batch (always a
-            # full one) as the network saw it in training: no extra forward pass
-            capture = i == 0 and self.diagnostics
-            with (
-                network.captured_activations(self.module_, capture) as captured,
-                network.captured_pregrads(self.module_, capture) as pregrads,
-            ):
+            with probe.step(first=i == 0, last=i == starts[-1]):
                 loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
-            if i == 0:
-                activations, first_pregrads = captured, pregrads
             losses.append(loss)
             predictions.append(logits.argmax(1))
-            if self.diagnostics:  # gradients of this step stay in place until the next zero_grad
-                norms.extend(_compat.foreach_norm([w.grad for w in weights]))
             if clock.step(self.module_, len(logits), epoch) and self.stop_at_target:
                 break
         record = {"epoch": epoch, **network.train_scores(losses, predictions, y, batch)}
-        if not self.diagnostics:
-            return record, np.full(len(losses), math.nan)
-        gradients, ratios = network.gradient_stats(weights, norms, before)
-        record.update(gradients)
-        record.update(network.activation_stats(activations, self.activation))
-        record.update(network.pregrad_stats(first_pregrads))
-        return record, ratios
+        diagnostics, ratios = probe.epoch_end()
+        return {**record, **diagnostics}, ratios
 
     def _step(self, X, y, optimizer):
         import torch

@@ -92,11 +92,12 @@ def build(
     n_in: int,
     hidden: list[int],
     n_out: int,
+    *,
     activation: str,
-    dropout: float,
-    batch_norm: bool,
-    residual: bool,
-    init: str,
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    residual: bool = False,
+    init: str = "default",
 ) -> nn.Sequential:
     """Hidden blocks then a linear output layer (the logits)."""
     blocks: list[nn.Module] = []

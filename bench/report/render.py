@@ -14,25 +14,17 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-import bench.report.plots as plots
-from bench.report.answer import answer_section
 from bench.report.display import Section, escape_markdown
 from bench.report.format import counted
-from bench.report.protocols import count_header, describe, spread
+from bench.report.parts import Inputs, comparison_sections
+from bench.report.protocols import describe
 from bench.report.sections import (
     claims_sections,
-    cost_section,
     failure_section,
-    gradient_section,
-    leaderboard_section,
-    overfit_section,
-    statistics_section,
     summary_section,
 )
-from bench.report.stats.analysis import analyse
-from bench.report.summaries import build_sections, prepare, scored
+from bench.report.summaries import build_sections
 from bench.report.table import labelled
-from bench.report.tuning import tuning_section
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -71,35 +63,9 @@ def report_sections(
         table = table[table["params.claim"].isna()]
         if table.empty:
             return [overview, summary, *claims, failures]
-    answer, details = comparison_sections(table, histories, curves, trials)
+    trials = pd.DataFrame() if trials is None else trials
+    answer, *details = comparison_sections(Inputs(table, histories, curves, trials))
     return [answer, summary, *details, overview, *claims, failures]
-
-
-def comparison_sections(
-    table: pd.DataFrame, histories: Mapping[str, pd.DataFrame], curves: pd.DataFrame, trials: pd.DataFrame | None
-) -> tuple[Section, list[Section]]:
-    """The answer, and the sections that compare the models: leaderboard, statistics, tuning, cost, overfitting and
-    gradient flow, with their figures."""
-    summaries = build_sections(table)
-    ok = scored(prepare(table))
-    stats = analyse(ok)
-    order = list(summaries["model_rank"]["model"])
-    leaderboard = leaderboard_section(summaries, over=spread(ok), count=count_header(ok))
-    cost, overfit = cost_section(summaries), overfit_section(summaries)
-    gradients = gradient_section(summaries)
-    cost.add_figure(
-        "pareto", "Test accuracy against fit time and prediction latency, with the Pareto fronts", plots.pareto(ok)
-    )
-    overfit.add_figure("overfit_gap", "Train-test gap per dataset and model", plots.overfit_bars(ok, order))
-    overfit.add_figure("mlp_loss", "MLP training and validation loss per epoch", plots.loss_curves(histories))
-    overfit.add_figure(
-        "learning_curves", "Learning curves: accuracy against training data", plots.learning_curves(curves)
-    )
-    gradients.add_figure("gradient_ratio_depth", "Gradient ratio against depth", plots.ratio_by_depth(ok))
-    gradients.add_figure("gradient_heatmaps", "Per-layer gradient norm per epoch", plots.gradient_heatmaps(histories))
-    tuning = tuning_section(ok, pd.DataFrame() if trials is None else trials, plots.colors(ok))
-    details = [leaderboard, statistics_section(ok, stats), *([tuning] if tuning else []), cost, overfit, gradients]
-    return answer_section(summaries, stats), details
 
 
 def scope(table: pd.DataFrame, context: Mapping[str, str]) -> str:

@@ -37,6 +37,10 @@ RENAMED = {  # the MLP's curves, by the names runs recorded before
     "accuracy/train": "training/accuracy",
     "accuracy/val": "training/val_accuracy",
 }
+MODEL_IGNORED = ("params.model.random_state", "params.model.verbose")  # never tell two configurations apart
+# the data's measured facts (rows, ...) follow from its settings: variants are named by the settings; runs recorded
+# before the class counts moved to dataset.json had them as a param
+DATASET_IGNORED = tuple(f"params.dataset.{key}" for key in (*FACTS, "class_counts"))
 OLD_PREFIXES = tuple(f"metrics.{p}/" for p in ("grad_norm", "update_ratio", "dead_frac", "saturated_frac", "grad_rms"))
 TRIALS = ["number", "state", "val_accuracy", "test_accuracy", "seconds"]  # of trials.csv; its params stay behind
 
@@ -83,10 +87,8 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     runs["protocol"] = runs["protocol"].fillna(protocol.DEFAULT).astype(str)
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
-    runs = older_variants(runs, "model", ignore=("params.model.random_state", "params.model.verbose"))
-    # the data's measured facts (rows, class counts, ...) follow from its settings: name variants by the settings
-    facts = (*FACTS, "class_counts")  # runs recorded before the class counts moved to dataset.json had them here
-    return older_variants(runs, "dataset", ignore=tuple(f"params.dataset.{key}" for key in facts))
+    runs = older_variants(runs, "model", ignore=MODEL_IGNORED)
+    return older_variants(runs, "dataset", ignore=DATASET_IGNORED)
 
 
 def older_metric_names(runs: pd.DataFrame) -> pd.DataFrame:
@@ -101,6 +103,23 @@ def older_metric_names(runs: pd.DataFrame) -> pd.DataFrame:
         if old in runs:
             runs[new] = runs[new].combine_first(runs[old]) if new in runs else runs[old]
             runs = runs.drop(columns=old)
+    return runs
+
+
+def designed(runs: pd.DataFrame) -> pd.DataFrame:
+    """A designed sweep's runs (a claim's) labelled by what varies among them alone: ``dataset`` is
+    ``classification noise_features=100`` where the sweep varies the noise and plain ``linear`` where it varies
+    nothing of that set, whatever each changes from its config's defaults; ``model`` likewise. The plain names stay
+    in ``model_name`` and ``dataset_name``."""
+    runs = runs.copy()
+    for column, variant in VARIANTS.items():
+        runs[column] = runs[f"{column}_name"] if f"{column}_name" in runs else runs[column]
+        runs[f"{column}_name"] = runs[column]
+        runs[variant] = None
+    runs = older_variants(older_variants(runs, "model", ignore=MODEL_IGNORED), "dataset", ignore=DATASET_IGNORED)
+    for column, variant in VARIANTS.items():
+        named = runs[variant].eq("")
+        runs[column] = runs[column].astype(str).where(named, runs[column].astype(str) + " " + runs[variant])
     return runs
 
 

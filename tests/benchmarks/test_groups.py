@@ -65,7 +65,7 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
     assert all(c["median_s"] > 0 for c in calls) and 0 < sum(c["ratio_vs_baseline"] for c in calls) < 1
     wall, *parts = data["groups"]["g"]["rows"]
     assert "(2 jobs)" in data["groups"]["g"]["title"] and wall["median_s"] > 0
-    assert {"fit", "predict", "data", "tracking", "artifacts", "latency", BETWEEN} <= {p["case"] for p in parts}
+    assert {"prepare", "fit", "score", "tracking", "latency", "size", BETWEEN} <= {p["case"] for p in parts}
     assert sum(p["median_s"] for p in parts) == pytest.approx(wall["median_s"])
     assert {r["dataset"] for r in data["groups"]["a"]["rows"]} == {"digits", "classification 400"}
     assert all(r["paired_ratio"] > 0 for r in data["groups"]["b"]["rows"])

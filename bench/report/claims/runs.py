@@ -10,6 +10,7 @@ import pandas as pd
 from bench.report.claims.evidence import Check, Evidence
 from bench.report.claims.rules import MIN_SEEDS, NO_EVIDENCE
 from bench.report.format import DASH, counted, mean_std
+from bench.report.table import designed
 
 NUMERIC = (
     "test_accuracy",
@@ -38,11 +39,7 @@ def claim_runs(table: pd.DataFrame, name: str) -> pd.DataFrame:
     for column in NUMERIC:
         if column in runs:
             runs[column] = pd.to_numeric(runs[column], errors="coerce")
-    if "model_name" not in runs:
-        runs["model_name"] = runs["model"]
-    if "dataset_name" not in runs:
-        runs["dataset_name"] = runs["dataset"]
-    return runs
+    return designed(runs)
 
 
 def param_number(runs: pd.DataFrame, key: str, default: float = math.nan) -> pd.Series:
