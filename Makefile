@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CLUSTER_VENV ?= .venv-ray
 
-.PHONY: install run quick report test test-fast test-science test-cluster lint docs ui lock clean
+.PHONY: install run quick report test test-fast test-science test-faults test-cluster lint docs ui lock clean
 
 install: $(STAMP)
 
@@ -29,13 +29,16 @@ report: install        ## rebuild reports/bench.html and .md from the store
 WORKERS ?= 2
 
 test: install          ## the test suite, end-to-end runs, servers and browsers included (a few minutes on 2 cores)
-	$(BIN)/python -m pytest -m "not science" -n $(WORKERS) --dist loadfile $(ARGS)
+	$(BIN)/python -m pytest -m "not science and not faults" -n $(WORKERS) --dist loadfile $(ARGS)
 
 test-fast: install     ## unit tests only
-	$(BIN)/python -m pytest -m "not slow and not science" -n $(WORKERS) --dist loadfile $(ARGS)
+	$(BIN)/python -m pytest -m "not slow and not science and not faults" -n $(WORKERS) --dist loadfile $(ARGS)
 
 test-science: install  ## research-scale runs: claims_quick, benchmark_lite, reference accuracies, the benchmarks
 	$(BIN)/python -m pytest -m science -n $(WORKERS) --dist loadfile $(ARGS)
+
+test-faults: install   ## sweeps killed, servers stopped, disks filled, sweeps raced, credentials searched for
+	$(BIN)/python -m pytest -m faults -n $(WORKERS) --dist loadfile $(ARGS)
 
 # The ray extra holds joblib below 1.6 (hydra-ray-launcher needs cloudpickle<3), so it gets an environment of its own
 $(CLUSTER_VENV)/.installed: pyproject.toml requirements-ray.lock

@@ -16,8 +16,9 @@ SUBCOMMANDS = ("report", "export", "ui")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    plan = None
+    plan, shown = None, argv
     process.setup()
+    argv = process.carry_credentials(argv)
     try:
         if argv[:1] and argv[0] in SUBCOMMANDS:
             return subcommand(argv[0], argv[1:])
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.cli.suites import run_suite
 
                 return run_suite(suite, overrides)
-            plan = preflight(overrides)
+            plan = preflight(overrides, shown=[a for a in shown if not a.startswith("-")])
             from bench.sweep_record import all_recorded, nothing_to_run
 
             if (store := all_recorded(plan)) is not None:
@@ -38,13 +39,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from bench.sweep import launch
+    from bench.tracking import StoreUnavailable
 
     try:
         launch(argv, plan)
     except KeyboardInterrupt:
         print("\ninterrupted: the current run is marked KILLED; the same command resumes the sweep", file=sys.stderr)
         return 130
+    except StoreUnavailable as exc:
+        print(f"error: {exc}; the sweep stopped. {unrecorded(plan, exc.run_key)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def unrecorded(plan, run_key: str | None) -> str:
+    """What the sweep did not record, from the run it was recording on: the rest of the plan, in order."""
+    if plan is None:
+        return "The same command records what is missing once the store is back."
+    start = plan.keys.index(run_key) if run_key in plan.keys else 0
+    missing = list(dict.fromkeys(plan.names[start:]))
+    return (
+        f"Not recorded ({len(missing)} of {len(plan.names)} runs; a parallel launcher may have recorded some of "
+        f"them): {', '.join(missing)}. The same command records exactly what is missing once the store is back."
+    )
 
 
 def subcommand(name: str, argv: list[str]) -> int:

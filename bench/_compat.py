@@ -9,10 +9,11 @@ from typing import Any
 
 def validate_params(estimator: Any) -> None:
     """Check an estimator's constructor arguments without fitting it: scikit-learn checks them in ``fit`` only,
-    and the check alone (``BaseEstimator._validate_params``) has no public name. bench's MLP has a public one."""
+    and the check alone (``BaseEstimator._validate_params``) has no public name. bench's MLP has a public one; an
+    estimator that declares no constraints (another package's) is checked when it fits."""
     if hasattr(estimator, "validate_params"):
         estimator.validate_params()
-    elif hasattr(estimator, "_validate_params"):
+    elif hasattr(estimator, "_parameter_constraints") and hasattr(estimator, "_validate_params"):
         estimator._validate_params()
 
 

@@ -53,6 +53,9 @@ def fit(model: Any, X: Any, y: Any, seconds: float) -> tuple[Any, float, float]:
 def _fit_in_worker(model: Any, X: Any, y: Any) -> tuple[Any, ...]:
     """The worker's one task: fit, then return the fitted pipeline or the error's one line (with the worker's
     traceback below it), so that the job records the fit's own error rather than the executor's."""
+    from bench import process
+
+    process.die_with_parent()  # a job killed with SIGKILL takes its capped fit with it
     try:
         if isinstance(model[-1], metrics.Diagnosed):
             model[-1].preload()  # a one-off import (torch) is not the model's fit time, as in the job's own process

@@ -3,9 +3,8 @@ model family. An estimator with training diagnostics reports them through ``benc
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
-import threading
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.pipeline import Pipeline
 
-from bench import _compat, capped, metrics, progress, protocol, timing, tracking, tuning
+from bench import _compat, capped, metrics, process, progress, protocol, studies, targets, timing, tracking, tuning
 from bench import data as datasets
 from bench.config import PARENT_ENV, ConfigError, one_line
 
@@ -62,6 +61,8 @@ def check(cfg: DictConfig) -> None:
         for key in MODEL_KEYS:
             if not isinstance(cfg.model.get(key), str):
                 raise ValueError(f"model config needs a string '{key}'; got {cfg.model.get(key)!r}")
+        targets.check("dataset", cfg.dataset.get("_target_"))  # before anything is built from either config
+        targets.check("model", cfg.model.get("_target_"), cfg.get("allowed_modules") or ())
         protocol.check(cfg.protocol)
         source = build_source(cfg.dataset)
         estimator = build_model(cfg.model, source.scaler)[-1]
@@ -73,16 +74,43 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError(one_line(exc)) from exc
 
 
-def check_data(dataset_cfg: DictConfig, seen: set[str]) -> None:
-    """Read a user's file once before the sweep starts, so that an empty, unreadable or one-class file stops the
-    command with one line instead of failing every job that uses it. ``seen`` holds the files already read."""
-    source = build_source(dataset_cfg)
-    if isinstance(source, datasets.File) and repr(source) not in seen:
-        seen.add(repr(source))
-        try:
-            datasets.load_once(source, LOADED)
-        except Exception as exc:
-            raise ConfigError(one_line(exc)) from exc
+def check_data(cfg: DictConfig, seen: set[str]) -> None:
+    """Before the sweep starts, what each job would meet with its data: a dataset or a network that cannot fit in
+    ``max_memory_gb`` (refused before the data is made), a file that is empty, unreadable or one-class, a class
+    too small for the split (one row) or the folds. The data is read once per process (``LOADED``); ``seen``
+    holds the checks already made."""
+    from bench.process import memory_limit_bytes
+
+    limit, source = memory_limit_bytes(cfg.get("max_memory_gb")), build_source(cfg.dataset)
+    model = build_model(cfg.model, source.scaler)[-1]
+    key = repr((source, cfg.protocol.get("folds"), model.get_params(deep=False)))
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        if (need := source.memory_bytes()) > limit:
+            raise ValueError(f"dataset {source.name!r} needs about {gigabytes(need)} in memory, {over(limit)}")
+        data = datasets.load_once(source, LOADED)
+        label, count = min(data.class_counts.items(), key=lambda item: item[1])
+        needed, split = protocol.of(cfg.protocol).rows_per_class(cfg.protocol)
+        if count < needed:
+            rows = "row" if count == 1 else "rows"
+            raise ValueError(f"dataset {source.name!r}: class {label!r} has {count} {rows}; {split} needs {needed}")
+        if hasattr(model, "memory_bytes"):
+            need = model.memory_bytes(len(data.y), data.X.shape[1], data.n_classes)
+            if need > limit:
+                raise ValueError(f"the network needs about {gigabytes(need)} to train, {over(limit)}")
+    except Exception as exc:
+        raise ConfigError(one_line(exc)) from exc
+
+
+def gigabytes(size: float) -> str:
+    size /= 2**30
+    return f"{size:.2g} GB" if size < 1 else f"{size:,.1f} GB"
+
+
+def over(limit: float) -> str:
+    return f"over the {gigabytes(limit)} a job may take (max_memory_gb; set it to allow more)"
 
 
 def space_name(cfg: DictConfig) -> str:
@@ -151,7 +179,7 @@ def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress 
         shown.doing(f"tuning (default + {job.cfg.protocol.n_trials} trials)")
         pruner = job.cfg.protocol.get("pruner", "none")
         seed = protocol.split_seed(job.cfg.seed, job.fold)
-        study = study or tuning.open_study(None, "", seed, fresh=True, pruner=pruner)
+        study = study or studies.open_study(None, "", seed, fresh=True, pruner=pruner)
         split = (job.X_train, job.X_test, job.y_train, job.y_test)
         space = space_name(job.cfg)
         tuned = tuning.tune(model, split, job.cfg.protocol, tuning.load_space(space), study)
@@ -231,7 +259,7 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
     store.log_dataset(run_id, data.name, data.X, data.y, repr(data.source), data.digest)
     store.log_texts(run_id, artifacts(job, prepared, result))
     if prepared.cfg.tracking.log_model and not result.timed_out:
-        log_model(store, run_id, prepared.model, prepared.X_test[:5])
+        store.log_model(run_id, prepared.model, prepared.X_test[:5])
 
 
 def run(cfg: DictConfig) -> dict[str, float]:
@@ -243,7 +271,8 @@ def run(cfg: DictConfig) -> dict[str, float]:
     """
     with timing.job({"dataset": cfg.dataset.get("name"), "model": cfg.model.get("name"), "seed": cfg.get("seed")}):
         job = job_config(cfg)
-        store = tracking.open_store(tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.experiment)
+        uri, timeout = tracking.resolve_uri(cfg.tracking.uri, hydra_cwd()), cfg.tracking.get("timeout_s", 60)
+        store = tracking.open_store(uri, cfg.tracking.experiment, timeout)
         try:
             folds = protocol.folds(job["protocol"])
         except (KeyError, TypeError):  # a protocol that cannot say its folds: the job's check records why
@@ -253,32 +282,39 @@ def run(cfg: DictConfig) -> dict[str, float]:
 
 
 def run_fold(cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None) -> dict[str, float]:
-    with progress.job_progress(cfg, fold, cfg.model.get("max_epochs")) as shown:
-        scores, line = record_fold(cfg, job, store, fold, shown)
+    key = tracking.run_key(job if fold is None else {**job, "fold": fold})
+    try:
+        with progress.job_progress(cfg, fold, cfg.model.get("max_epochs")) as shown:
+            scores, line = record_fold(cfg, job, store, fold, key, shown)
+    except tracking.StoreUnavailable as exc:  # nothing more can be recorded: the sweep stops, naming this run
+        exc.run_key = exc.run_key or key
+        raise
     shown.done(line)
     return scores
 
 
 def record_fold(
-    cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None, shown: progress.JobProgress
+    cfg: DictConfig, job: dict[str, Any], store: tracking.Store, fold: int | None, key: str, shown: Any
 ) -> tuple[dict[str, float], str]:
-    """The fold's run, recorded (or the finished run found with its key): its metrics and its one line."""
-    key = tracking.run_key(job if fold is None else {**job, "fold": fold})
+    """The fold's run, recorded (or the finished run found with ``key``): its metrics and its one line; ``shown``:
+    the fold's ``progress.JobProgress``."""
     done = None if cfg.rerun else store.find_finished(key)
     if done is not None:
         return dict(done.data.metrics), f"skipped, done in run {done.info.run_id[:8]} (rerun=true repeats it)"
     parent = os.environ.get(PARENT_ENV) or None
     tags = tracking.job_tags(job, key, parent, fold, variants(job))
     run_id = store.start_run(tracking.run_name(job, fold), tags)
-    interrupts = NotedInterrupts()
+    interrupts, owner = process.NotedInterrupts(), contextlib.ExitStack()
     try:
         prepared = prepare(cfg, fold)
         study = None
         if protocol.tunes(cfg.protocol):
-            path = tuning.storage_path(store.uri, store.experiment, hydra_cwd())
-            seed = protocol.split_seed(cfg.seed, fold)
-            study = tuning.open_study(path, key, seed, fresh=cfg.rerun, pruner=cfg.protocol.get("pruner", "none"))
+            path = studies.storage_path(store.uri, store.experiment, hydra_cwd())
+            owner.enter_context(studies.owned(path, key))  # one process at a time works on a study
+            seed, pruner = protocol.split_seed(cfg.seed, fold), cfg.protocol.get("pruner", "none")
+            study = studies.open_study(path, key, seed, fresh=cfg.rerun, pruner=pruner)
         result = fit_and_score(prepared, study, shown)
+        owner.close()
         shown.doing("recording")
         record(store, run_id, job, prepared, result)
         store.end_run(run_id)
@@ -295,44 +331,13 @@ def record_fold(
         store.end_run(run_id, "FAILED")
         return {}, f"FAILED: {message}"
     finally:
+        owner.close()
         interrupts.restore()
     tags, scores = result.tags, result.metrics
     if result.timed_out:
         return scores, f"TIMEOUT after {scores['fit_time_s']:g} s"
     diverged = f"  DIVERGED at epoch {tags['bench.diverged_epoch']}" if tags["bench.outcome"] == "diverged" else ""
     return scores, f"acc {scores['test_accuracy']:.3f}{diverged}  fit {scores['fit_time_s']:.2f}s"
-
-
-class NotedInterrupts:
-    """From creation until ``restore()``: a Ctrl-C (SIGINT) still raises KeyboardInterrupt, and is also noted in
-    ``seen``. Library code may turn that KeyboardInterrupt into another exception (OmegaConf does when it arrives in
-    the middle of building a config), and the job must still stop as interrupted, not go on as failed. Signal
-    handlers belong to the main thread: elsewhere (a Ray actor's thread) nothing is installed."""
-
-    def __init__(self) -> None:
-        self.seen, self.previous = False, None
-        current = signal.getsignal(signal.SIGINT)
-        if threading.current_thread() is threading.main_thread() and callable(current):
-            self.previous = signal.signal(signal.SIGINT, self._note)
-
-    def _note(self, signum: int, frame: Any) -> None:
-        self.seen = True
-        self.previous(signum, frame)
-
-    def restore(self) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            self.previous = None
-
-
-def log_model(store: tracking.Store, run_id: str, model: Pipeline, example: np.ndarray) -> None:
-    import mlflow
-    import mlflow.sklearn
-
-    mlflow.set_tracking_uri(store.uri)
-    with mlflow.start_run(run_id=run_id):
-        # cloudpickle: skops refuses the custom types inside our pipelines (trees, the torch network)
-        mlflow.sklearn.log_model(model, name="model", input_example=example, serialization_format="cloudpickle")
 
 
 def variants(job: dict[str, Any]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 class Plan:
     jobs: int
     keys: list[str]  # every run's key, in the order of the jobs (a job under cross-validation has one per fold)
+    names: list[str]  # every run's name, as the keys
     command: str  # the command line, passwords in URIs hidden
     rerun: bool
     experiment: str

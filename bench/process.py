@@ -8,12 +8,20 @@ the job), and by the trial workers of a parallel search; nothing else in bench c
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 ENVIRONMENT = {
+    # each call to a tracking server fails fast, and the store waits for the server itself, saying so, for up to
+    # tracking.timeout_s (MLflow's own retries would wait minutes per call, silently)
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
     # MLflow prints "View run ... at: <tracking URI>" for each run that ends on a server, password included; bench
     # prints its own line per job and the redacted URI once per sweep
     "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
@@ -31,8 +39,88 @@ def setup() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the sweep's own lines
+    # a line per trial would drown the sweep's own lines; a failed trial is a row of the run's trials.csv
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     commit_without_disk_sync()
+
+
+def carry_credentials(argv: list[str]) -> list[str]:
+    """A tracking URI with credentials (``http://user:password@host``, ``https://TOKEN@host``) given as an override
+    moves into this process's environment, ``MLFLOW_TRACKING_URI``, which the config reads and every job started
+    here inherits; the override is dropped. Hydra writes a sweep's overrides into its files, never the environment."""
+    from bench.tracking import has_credentials
+
+    kept = []
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+") == "tracking.uri" and has_credentials(value):
+            os.environ["MLFLOW_TRACKING_URI"] = value
+        else:
+            kept.append(arg)
+    return kept
+
+
+MEMORY_SHARE = 0.8  # without max_memory_gb, a job may take this share of the machine's memory
+
+
+def memory_limit_bytes(max_memory_gb: float | None) -> float:
+    """What a job may take: ``max_memory_gb``, or ``MEMORY_SHARE`` of the machine's memory."""
+    if max_memory_gb is not None:
+        return float(max_memory_gb) * 2**30
+    import psutil
+
+    return MEMORY_SHARE * psutil.virtual_memory().total
+
+
+@contextlib.contextmanager
+def memory_limit(max_memory_gb: float | None) -> Iterator[None]:
+    """Within: the process may allocate ``max_memory_gb`` beyond what it holds (``RLIMIT_DATA``), so that a job
+    that needs more fails with an allocation error, recorded as the job's, instead of taking the machine. The
+    previous limit is restored on leaving. Where the platform has no such limit, nothing changes."""
+    import resource
+
+    if not hasattr(resource, "RLIMIT_DATA"):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    held = data_bytes()
+    wanted = int(held + memory_limit_bytes(max_memory_gb))
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def data_bytes() -> float:
+    """The process's data segment and private mappings (what ``RLIMIT_DATA`` counts), from /proc; 0 without it."""
+    try:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmData:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return float(line.split()[1]) * 1024
+
+
+def die_with_parent() -> None:
+    """In a launcher's worker process (joblib's loky workers): end when the process that started it dies, as the
+    sweep killed with SIGKILL does, instead of running its jobs on for nobody (Linux's ``PR_SET_PDEATHSIG``;
+    elsewhere nothing changes)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _normal_sync(connection: Any, _record: Any) -> None:
@@ -63,3 +151,25 @@ def settle_memory() -> None:
     gc.freeze()
     atexit.unregister(gc.unfreeze)  # once, however many jobs
     atexit.register(gc.unfreeze)
+
+
+class NotedInterrupts:
+    """From creation until ``restore()``: a Ctrl-C (SIGINT) still raises KeyboardInterrupt, and is also noted in
+    ``seen``. Library code may turn that KeyboardInterrupt into another exception (OmegaConf does when it arrives in
+    the middle of building a config), and the job must still stop as interrupted, not go on as failed. Signal
+    handlers belong to the main thread: elsewhere (a Ray actor's thread) nothing is installed."""
+
+    def __init__(self) -> None:
+        self.seen, self.previous = False, None
+        current = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread() and callable(current):
+            self.previous = signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        self.previous(signum, frame)
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None

@@ -28,6 +28,7 @@ from bench import data as datasets
 from bench.data import Dataset
 
 PRUNERS = ("none", "median", "hyperband")  # bench.tuning.make_pruner's
+MAX_FOLDS = 10_000  # runs one job may make: folds x repeats
 DEFAULT_TEST_SIZE = 0.25  # conf/config.yaml's test_size, for runs that predate the param
 
 
@@ -62,6 +63,11 @@ class Protocol:
     def folds(self, settings: Mapping[str, Any]) -> list[int | None]:
         """The job's folds, known before any data is read: ``[None]`` for a single split."""
         return [None]
+
+    def rows_per_class(self, settings: Mapping[str, Any]) -> tuple[int, str]:
+        """The rows every class needs for its splits, and the split in words: a stratified split puts a row of
+        every class on each side."""
+        return 2, "a stratified train/test split"
 
     def split(self, data: Dataset, settings: Mapping[str, Any], fold: int | None, test_size: float, seed: int):
         """``X_train, X_test, y_train, y_test`` of one fold."""
@@ -112,9 +118,14 @@ class CrossValidation(Protocol):
         super().check(settings)
         _count(settings, "folds", 2)
         _count(settings, "repeats", 1)
+        if (runs := settings["folds"] * settings["repeats"]) > MAX_FOLDS:
+            raise ValueError(f"protocol.folds x protocol.repeats = {runs:,} runs per job; at most {MAX_FOLDS:,}")
 
     def folds(self, settings: Mapping[str, Any]) -> list[int | None]:
         return list(range(settings["folds"] * settings["repeats"]))
+
+    def rows_per_class(self, settings: Mapping[str, Any]) -> tuple[int, str]:
+        return settings["folds"], f"protocol.folds={settings['folds']}"
 
     def split(self, data: Dataset, settings: Mapping[str, Any], fold: int | None, test_size: float, seed: int):
         from sklearn.model_selection import RepeatedStratifiedKFold

@@ -5,12 +5,13 @@ and the reports at the end)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ import hydra
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from bench.config import CONFIG_DIR, PARENT_ENV, TOTAL_ENV
+from bench.config import CONFIG_DIR, PARENT_ENV, TOTAL_ENV, one_line
 from bench.plan import Plan
-from bench.tracking import Store, open_store, redact, resolve_uri, sweep_tags
+from bench.progress import in_sweep_process
+from bench.tracking import Store, has_credentials, open_store, redact, resolve_uri, sweep_tags
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -30,8 +32,11 @@ def sweep_job(cfg: DictConfig) -> float | None:
     from bench.job import run
 
     process.setup()
+    if not in_sweep_process():
+        process.die_with_parent()
     process.settle_memory()
-    return run(cfg).get("test_accuracy")
+    with process.memory_limit(cfg.get("max_memory_gb")):
+        return run(cfg).get("test_accuracy")
 
 
 @contextlib.contextmanager
@@ -56,6 +61,21 @@ def launch(args: Sequence[str], plan: Plan | None = None) -> None:
             sweep_job()
 
 
+def stops_the_sweep(method: Callable[..., None]) -> Callable[..., None]:
+    """A callback method whose error stops the command with one line: Hydra reduces a callback's exception to a
+    warning and goes on, which would run a sweep without its parent run or its store."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            method(*args, **kwargs)
+        except Exception as exc:
+            print(f"error: {one_line(exc)}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+
+    return guarded
+
+
 class SweepCallback(Callback):
     """Hydra callback around a multirun: sets the store up once, opens the sweep's parent run, and at the end
     records the sweep on it (``bench.sweep_record``), writes the reports and prints where everything is."""
@@ -66,11 +86,13 @@ class SweepCallback(Callback):
         self.parent: str | None = None
         self.started = 0.0
 
+    @stops_the_sweep
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         from bench.sweep_record import parent_params
 
         self.started = time.perf_counter()
-        self.store = open_store(resolve_uri(config.tracking.uri, config.hydra.runtime.cwd), config.tracking.experiment)
+        uri = resolve_uri(config.tracking.uri, config.hydra.runtime.cwd)
+        self.store = open_store(uri, config.tracking.experiment, config.tracking.get("timeout_s", 60))
         if reaped := self.store.reap_interrupted():
             noun = "run" if len(reaped) == 1 else "runs"
             print(f"marked {len(reaped)} interrupted {noun} KILLED: {', '.join(reaped[:5])}", flush=True)
@@ -84,6 +106,7 @@ class SweepCallback(Callback):
         jobs = f"{total} job" + ("" if total == "1" else "s")
         print(f"sweep {name}: {jobs} -> experiment '{self.store.experiment}' in {redact(self.store.uri)}", flush=True)
 
+    @stops_the_sweep
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from bench.sweep_record import record_sweep
 
@@ -115,7 +138,8 @@ def carry_environment(config: DictConfig, env: Mapping[str, str]) -> None:
     from omegaconf import read_write
 
     carried = dict(env)
-    if uri := os.environ.get("MLFLOW_TRACKING_URI"):
+    # a URI with credentials stays in the environment: remote workers need it in theirs (docs/scale-out.md)
+    if (uri := os.environ.get("MLFLOW_TRACKING_URI")) and not has_credentials(uri):
         carried["MLFLOW_TRACKING_URI"] = uri
     overrides = [f"++hydra.job.env_set.{key}='{quoted(value)}'" for key, value in carried.items()]
     with read_write(config.hydra):

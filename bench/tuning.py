@@ -11,6 +11,7 @@ trials early; ``protocol.n_jobs`` runs the trials in worker processes that share
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import tempfile
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from bench import timing
+from bench import studies, timing
 from bench.config import CONFIG_DIR
 
 SPACES = CONFIG_DIR / "search_space"
@@ -134,26 +135,6 @@ class Tuning:
         return {f"tuned.{name}": str(value) for name, value in self.best.items()}
 
 
-def storage_path(tracking_uri: str, experiment: str, cwd: str | Path | None) -> Path:
-    """Beside a SQLite store, else in the launch directory."""
-    from bench.tracking import sqlite_path
-
-    db = sqlite_path(tracking_uri)
-    return (db.parent if db else Path(cwd or ".")) / "optuna" / f"{experiment}.journal"
-
-
-def make_pruner(name: str) -> Any:
-    """Optuna's pruner for ``protocol.pruner``: it stops a trial whose epochs report a losing validation accuracy.
-    Only estimators whose ``fit`` takes ``on_epoch`` (the MLP) report; every other trial runs to its end."""
-    import optuna
-
-    if name == "median":  # below the finished trials' median at the same epoch, once 5 finished, from epoch 5
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=5, reduction_factor=3)
-    return optuna.pruners.NopPruner()
-
-
 class Objective:
     """A trial: the pipeline with the trial's params, fitted on the inner training part and scored on the inner
     validation part (and on test, for the tuning curve only). Picklable, so that worker processes run it too."""
@@ -194,7 +175,11 @@ class Objective:
     def __call__(self, trial: Any) -> float:
         params = suggest(trial, self.space)
         trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
-        scores = self.evaluate(params, trial)
+        try:
+            scores = self.evaluate(params, trial)
+        except KeyboardInterrupt:  # Optuna fails the trial: it is not evaluated, and a resumed study draws again
+            studies.interrupted(trial.study, [trial.number])
+            raise
         for key, value in scores.items():
             trial.set_user_attr(key, value)
         # a scikit-learn fit cannot be stopped midway in this process: the cap is checked when the trial returns,
@@ -221,8 +206,11 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
     objective = Objective(
         pipeline, (X_fit, y_fit, X_val, y_val, X_test, y_test), space, protocol.get("trial_timeout_s")
     )
-    default = not study.trials  # trial 0: the model's config as it stands, outside the space
-    remaining = max(protocol["n_trials"] + 1 - len(study.trials) - default, 0)
+    # the budget: the default config (trial 0, outside the space) and n_trials more that ended; trials an
+    # interrupted process left unfinished are drawn again
+    done = studies.counted(study)
+    default = not studies.has_default(done)
+    remaining = max(protocol["n_trials"] + 1 - len(done) - default, 0)
     if (n_jobs := int(protocol.get("n_jobs", 1))) > 1:
         parallel(study, objective, remaining, n_jobs, seed, protocol.get("pruner", "none"), default)
     else:
@@ -231,7 +219,7 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
         if remaining:
             study.optimize(objective, n_trials=remaining, catch=(Exception,))
     defaults = {name: _plain(pipeline[-1].get_params()[name]) for name in space}
-    return summarize(study.trials, defaults, time.perf_counter() - started)
+    return summarize(studies.counted(study), defaults, time.perf_counter() - started)
 
 
 def add_default(study: Any, scores: Mapping[str, float]) -> None:
@@ -253,35 +241,38 @@ def parallel(
     import optuna
     from joblib import Parallel, delayed
 
-    with tempfile.TemporaryDirectory(prefix="bench-trials-") as tmp:
-        journal = str(Path(tmp) / "study.journal")
-        shared = optuna.create_study(storage=_journal(journal), study_name="trials", direction="maximize")
-        shared.add_trials(study.trials)
+    with contextlib.ExitStack() as stack:
+        journal, name = journal_of(study), study.study_name
+        if journal is None:  # a study in memory: its workers share a journal of their own, copied back at the end
+            journal = str(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-trials-"))) / "trials")
+            shared = optuna.create_study(storage=studies.journal(journal), study_name=name, direction="maximize")
+            shared.add_trials(study.trials)
         known = len(study.trials)
         tasks = [delayed(_work)(objective)] if default else []
-        tasks += [delayed(_work)(objective, journal, 1000 * seed + i + 1, pruner) for i in range(n_trials)]
+        tasks += [delayed(_work)(objective, journal, name, 1000 * seed + i + 1, pruner) for i in range(n_trials)]
         scores = Parallel(n_jobs=n_jobs, backend="loky", batch_size=1)(tasks)
         if default:
             add_default(study, scores[0])
-        study.add_trials(shared.get_trials(deepcopy=False)[known:])
+        if journal_of(study) is None:
+            study.add_trials(shared.get_trials(deepcopy=False)[known:])
 
 
-def _journal(path: str) -> Any:
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    return JournalStorage(JournalFileBackend(path))
+def journal_of(study: Any) -> str | None:
+    """The journal file a study lives in (its workers write their trials straight into it), None in memory."""
+    return study.user_attrs.get(studies.JOURNAL)
 
 
-def _work(objective: Objective, journal: str | None = None, seed: int = 0, pruner: str = "none") -> Any:
-    """One task of a worker, with one torch and one BLAS thread (two workers on two cores): a trial of the study in
-    ``journal``, its sampler seeded by ``seed``, or the default config's scores where ``journal`` is None."""
+def _work(objective: Objective, journal: str | None = None, name: str = "", seed: int = 0, pruner: str = "none") -> Any:
+    """One task of a worker, with one torch and one BLAS thread (two workers on two cores): a trial of study
+    ``name`` in ``journal``, its sampler seeded by ``seed``, or the default config's scores where ``journal`` is
+    None."""
     import optuna
     from threadpoolctl import threadpool_limits
 
     from bench import process
 
     process.setup()  # a worker process: bench's settings, as in the job's own
+    process.die_with_parent()  # and it ends with the job that started it
     if "torch" in sys.modules or objective.reports:
         import torch
 
@@ -291,7 +282,7 @@ def _work(objective: Objective, journal: str | None = None, seed: int = 0, prune
             return objective.evaluate({})
         sampler = optuna.samplers.TPESampler(seed=seed)
         study = optuna.load_study(
-            study_name="trials", storage=_journal(journal), sampler=sampler, pruner=make_pruner(pruner)
+            study_name=name, storage=studies.journal(journal), sampler=sampler, pruner=studies.make_pruner(pruner)
         )
         study.optimize(objective, n_trials=1, catch=(Exception,))
 
@@ -317,30 +308,6 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
     best = int(table["val_accuracy"].fillna(-np.inf).to_numpy().argmax())
     work = float(table["seconds"].fillna(0).sum())
     return Tuning({**defaults, **table["params"].iloc[best]}, table, time_s, work)
-
-
-def open_study(path: Path | None, name: str, seed: int, fresh: bool, pruner: str = "none") -> Any:
-    """The fold's study, created or resumed from the journal at ``path`` (None: in memory only); ``fresh`` drops
-    earlier trials (``rerun=true``); ``pruner`` one of ``bench.protocol.PRUNERS``."""
-    import optuna
-
-    storage = None
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        storage = _journal(str(path))
-    if storage is not None and fresh and name in optuna.get_all_study_names(storage):
-        optuna.delete_study(study_name=name, storage=storage)
-    sampler = optuna.samplers.TPESampler(seed=seed)
-    study = optuna.create_study(
-        study_name=name or None,
-        storage=storage,
-        sampler=sampler,
-        pruner=make_pruner(pruner),
-        direction="maximize",
-        load_if_exists=True,
-    )
-    study.set_user_attr("seed", seed)
-    return study
 
 
 def _plain(value: Any) -> Any:

@@ -71,16 +71,21 @@ def run_main(*args: str, cwd: Path) -> Ran:
     without MLflow's and bench's own variables; the working directory and environment are restored after."""
     from bench.__main__ import main
 
+    saved = dict(os.environ)  # a command may set variables (a tracking URI's credentials): all are restored
     with pytest.MonkeyPatch.context() as patch:
         for name in [k for k in os.environ if k.startswith(("MLFLOW_", "BENCH_"))]:
             patch.delenv(name)
         patch.chdir(cwd)
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     return Ran(code, out.getvalue(), err.getvalue())
 
 

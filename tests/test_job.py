@@ -204,6 +204,7 @@ def sleepy(make_cfg, *overrides: str, **settings):
     with open_dict(cfg):
         model = {"_target_": "helpers_slow.Sleepy", "name": "sleepy", "family": "test", **settings}
         cfg.model = OmegaConf.create(model)
+        cfg.allowed_modules = ["helpers_slow"]
     return cfg
 
 

@@ -83,7 +83,8 @@ def test_find_finished_only_matches_finished_runs_with_the_key(store):
     assert store.find_finished("k2") is None
 
 
-def test_retry_waits_out_sqlite_locks_only():
+def test_retry_waits_out_sqlite_locks_only(store):
+    retry = store._call
     calls = []
 
     def flaky():
@@ -92,13 +93,13 @@ def test_retry_waits_out_sqlite_locks_only():
             raise RuntimeError("(sqlite3.OperationalError) database is locked")
         return "done"
 
-    assert store_module._retry(flaky) == "done" and len(calls) == 3
+    assert retry(flaky) == "done" and len(calls) == 3
 
     def broken():
         raise RuntimeError("no such table: runs")
 
     with pytest.raises(RuntimeError, match="no such table"):
-        store_module._retry(broken)
+        retry(broken)
 
     races = []
 
@@ -109,9 +110,41 @@ def test_retry_waits_out_sqlite_locks_only():
         return "linked"
 
     with pytest.raises(RuntimeError, match="UNIQUE"):
-        store_module._retry(racing_insert)  # not a transient error for every write
+        retry(racing_insert)  # not a transient error for every write
     races.clear()
-    assert store_module._retry(racing_insert, transient=store_module.DATASET_RACE) == "linked" and len(races) == 2
+    assert retry(racing_insert, transient=store_module.DATASET_RACE) == "linked" and len(races) == 2
+
+
+def test_a_server_that_does_not_answer_is_waited_for_then_stops_the_sweep(store, capsys):
+    store.timeout_s = 2.5
+    calls = []
+
+    def down_then_up():
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("API request to http://127.0.0.1:1/api failed: [Errno 111] Connection refused")
+        return "answered"
+
+    assert store._call(down_then_up) == "answered"  # an outage shorter than the wait: nothing lost
+
+    def down():
+        raise RuntimeError("HTTPConnectionPool(host='127.0.0.1'): Max retries exceeded")
+
+    with pytest.raises(tracking.StoreUnavailable, match="did not answer for 2.5 s"):
+        store._call(down)
+
+    def full():
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(tracking.StoreUnavailable, match="no space left on the disk holding"):
+        store._call(full)
+    assert issubclass(tracking.StoreUnavailable, BaseException) and not issubclass(tracking.StoreUnavailable, Exception)
+
+
+def test_a_run_whose_pid_now_belongs_to_another_process_is_interrupted(store):
+    run = store.start_run("reused pid", {})  # this process's pid, with another process's start time
+    store.client.set_tag(run, "bench.pid_started", "12.00")
+    assert store.reap_interrupted() == ["reused pid"]
 
 
 def test_reap_marks_only_runs_whose_process_is_gone(store):
@@ -132,7 +165,19 @@ def test_reap_marks_only_runs_whose_process_is_gone(store):
     assert store.client.get_run(elsewhere).info.status == "RUNNING"
 
 
-def test_redact_hides_passwords_only():
+@pytest.mark.parametrize(
+    "name", ["../../escaped", "/etc/passwd", "a/b", ".hidden", "nul\x00byte", "x" * 300, "", "ok-name_1.2"]
+)
+def test_one_file_name_rule_keeps_every_name_in_its_folder(name, tmp_path):
+    safe = tracking.file_name(name)
+    assert "/" not in safe and "\x00" not in safe and not safe.startswith(".") and 0 < len(safe) <= 93
+    assert (tmp_path / safe).resolve().parent == tmp_path.resolve()
+    assert (safe == name) == (name == "ok-name_1.2")  # a name the rule changes carries a hash of itself
+    assert tracking.file_name("a/b") != tracking.file_name("a_b")
+
+
+def test_redact_hides_passwords_and_tokens():
     assert tracking.redact("https://me:s3cret@host:5000/x") == "https://me:***@host:5000/x"
+    assert tracking.redact("https://ghp_TOKEN@host/x") == "https://***@host/x"
     assert tracking.redact("http://host:5000") == "http://host:5000"
     assert tracking.redact("sqlite:////tmp/mlruns.db") == "sqlite:////tmp/mlruns.db"

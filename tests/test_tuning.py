@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench import job, tuning
+from bench import job, studies, tuning
 
 TUNED = ("protocol=tuned", "protocol.folds=3", "protocol.n_trials=4")
 FAMILIES = ("mlp", "decision_tree", "svm", "knn", "logreg", "random_forest", "hist_gradient_boosting")
@@ -52,13 +52,13 @@ def test_an_interrupted_study_resumes_its_trials(make_cfg, tmp_path):
     split = (prepared.X_train, prepared.X_test, prepared.y_train, prepared.y_test)
     space, path = tuning.load_space("svm"), tmp_path / "optuna" / "t.journal"
     protocol = {**prepared.cfg.protocol, "n_trials": 2}
-    first = tuning.tune(prepared.model, split, protocol, space, tuning.open_study(path, "k", 3, fresh=False))
+    first = tuning.tune(prepared.model, split, protocol, space, studies.open_study(path, "k", 3, fresh=False))
     resumed = tuning.tune(
-        prepared.model, split, {**protocol, "n_trials": 5}, space, tuning.open_study(path, "k", 3, fresh=False)
+        prepared.model, split, {**protocol, "n_trials": 5}, space, studies.open_study(path, "k", 3, fresh=False)
     )
     assert len(first.trials) == 3 and len(resumed.trials) == 6
     assert resumed.trials["params"].iloc[:3].tolist() == first.trials["params"].tolist()  # kept, not redone
-    assert len(tuning.open_study(path, "k", 3, fresh=True).trials) == 0  # rerun=true starts over
+    assert len(studies.open_study(path, "k", 3, fresh=True).trials) == 0  # rerun=true starts over
 
 
 def test_the_tuning_curve_follows_the_best_validation_score_so_far():

@@ -4,7 +4,6 @@ can be analysed in pandas without MLflow."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ import pandas as pd
 from bench.cli.preflight import UsageError, check_out_dir
 from bench.cli.store_args import Parser, add_store_arguments, checked_store
 from bench.config import one_line
+from bench.files import whole
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}  # --out suffix -> format
 DEFAULT_FORMAT = "parquet"  # keeps dtypes (Int64 seeds and folds, timestamps) that CSV loses
@@ -83,17 +83,13 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write(frame: pd.DataFrame, out: Path, fmt: str) -> None:
-    """Through a temporary file beside ``out``, so that an interrupted export leaves no half-written table."""
+    """Whole or not at all: an interrupted export leaves no half-written table."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    try:
+    with whole(out) as partial:
         if fmt == "csv":
             frame.to_csv(partial, index=False)
         else:
             frame.to_parquet(partial, index=False, engine="pyarrow")
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def export_main(argv: list[str]) -> int:

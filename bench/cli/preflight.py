@@ -11,6 +11,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from bench import protocol
 from bench.config import CONFIG_DIR, ConfigError, composer, one_line
 from bench.plan import Plan
 
@@ -19,9 +20,10 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line and exit status 2."""
 
 
-def preflight(argv: list[str]) -> Plan:
+def preflight(argv: list[str], shown: list[str] | None = None) -> Plan:
     """Compose and validate every job the overrides describe, with Hydra's compose API; return the sweep's plan:
-    its jobs, the run key of every run it makes (a job's folds each), and its command line."""
+    its jobs, the run key of every run it makes (a job's folds each), and its command line (``shown``: as the
+    user typed it, where it differs from ``argv``; passwords hidden)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.types import RunMode
     from omegaconf import OmegaConf
@@ -45,17 +47,35 @@ def preflight(argv: list[str]) -> Plan:
             jobs = expand(combined)
         # a search path of the user's own configs reaches every job's composition, as Hydra's launcher gives it
         searched = [o.input_line for o in overrides if o.key_or_group == "hydra.searchpath"]
-        keys, protocols = check_jobs(lambda lines, **kw: compose([*lines, *searched], **kw), jobs)
+        runs, protocols = check_jobs(lambda lines, **kw: compose([*lines, *searched], **kw), jobs)
+    if any(protocol.get(name).tunes for name in protocols):
+        check_studies(primary)
     return Plan(
         jobs=len(jobs),
-        keys=keys,
-        command=" ".join(["python -m bench", *map(redact_override, argv)]),
+        keys=[key for key, _ in runs],
+        names=[name for _, name in runs],
+        command=" ".join(["python -m bench", *map(redact_override, argv if shown is None else shown)]),
         rerun=bool(primary.rerun),
         experiment=str(primary.tracking.experiment),
         uri=str(primary.tracking.uri),
         protocols=protocols,
         report_dir=str(Path(str(primary.report.out_dir)).absolute()) if primary.report.enabled else None,
     )
+
+
+def check_studies(primary: DictConfig) -> None:
+    """The journal the sweep's tuned jobs resume their studies from must read back whole; ``rerun=true`` sets a
+    damaged one aside (its studies start afresh anyway)."""
+    from bench import studies
+    from bench.tracking import resolve_uri
+
+    path = studies.storage_path(resolve_uri(str(primary.tracking.uri)), str(primary.tracking.experiment), None)
+    try:
+        studies.check_journal(path)
+    except ValueError as exc:
+        if not primary.rerun:
+            raise UsageError(str(exc)) from exc
+        print(f"the damaged tuning journal {str(path)!r} is set aside: {str(studies.set_aside(path))!r}", flush=True)
 
 
 def redact_override(override: str) -> str:
@@ -91,20 +111,27 @@ def expand(overrides) -> list[list[str]]:
 
 def check_destinations(primary: DictConfig) -> None:
     """The tracking store and the report folder, before anything trains."""
-    from bench.tracking import check_reachable, check_store, resolve_uri
+    from bench import tracking
 
+    uri = tracking.resolve_uri(str(primary.tracking.uri))
     try:
-        check_reachable(str(primary.tracking.uri))
-        check_store(resolve_uri(str(primary.tracking.uri)))
+        tracking.check_uri(uri)
+        tracking.check_reachable(uri)
+        tracking.check_store(uri)
+        tracking.check_tables(uri)
+        tracking.check_experiment(uri, str(primary.tracking.experiment))
+        if (db := tracking.sqlite_path(uri)) is not None:
+            check_room(db.parent, "the tracking store")
+        check_room(Path.cwd(), "the sweep's folder (multirun/)")
         if primary.report.enabled:
             check_out_dir(Path(str(primary.report.out_dir)), "report.out_dir")
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
 
 
-def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tuple[list[str], list[str]]:
+def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tuple[list[tuple[str, str]], list[str]]:
     """Compose each distinct job once and check it; type checks come first, since they need no scikit-learn.
-    Returns the run key of every run the jobs make, in order, and their protocols."""
+    Returns the run key and name of every run the jobs make, in order, and their protocols."""
     # a valid seed never changes whether a config is valid: compose each other combination once
     unique = {distinct(job): job for job in jobs}
     defaults: dict[tuple[str, ...], DictConfig] = {}
@@ -126,12 +153,12 @@ def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tup
     for key, cfg in composed.items():
         try:
             check(cfg)
-            check_data(cfg.dataset, files_read)
+            check_data(cfg, files_read)
         except ConfigError as exc:
             raise UsageError(f"{exc} (job: {' '.join(unique[key])})") from exc
         except Exception as exc:
             raise UsageError(f"{compose_error(exc)} (job: {' '.join(unique[key])})") from exc
-    keys = [key for job in jobs for key in run_keys(composed[distinct(job)], job)]
+    keys = [run for job in jobs for run in run_keys(composed[distinct(job)], job)]
     return keys, sorted({str(cfg.protocol.name) for cfg in composed.values()})
 
 
@@ -140,9 +167,9 @@ def distinct(job: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(o for o in job if not plain_seed(o)))
 
 
-def run_keys(cfg: DictConfig, job: Sequence[str]) -> list[str]:
-    """The run keys of a job's runs (one per fold), from the composition of a job that differs at most by its
-    seed: the job's own seed set, the config resolved as the job resolves it."""
+def run_keys(cfg: DictConfig, job: Sequence[str]) -> list[tuple[str, str]]:
+    """The run keys and names of a job's runs (one per fold), from the composition of a job that differs at most
+    by its seed: the job's own seed set, the config resolved as the job resolves it."""
     from omegaconf import OmegaConf
 
     from bench import protocol, tracking
@@ -154,7 +181,7 @@ def run_keys(cfg: DictConfig, job: Sequence[str]) -> list[str]:
         OmegaConf.update(cfg, "seed", seed)
     resolved = job_config(cfg)
     return [
-        tracking.run_key(resolved if fold is None else {**resolved, "fold": fold})
+        (tracking.run_key(resolved if fold is None else {**resolved, "fold": fold}), tracking.run_name(resolved, fold))
         for fold in protocol.folds(resolved["protocol"])
     ]
 
@@ -234,6 +261,24 @@ def configs_with(group: str, key: str) -> list[str]:
     from omegaconf import OmegaConf
 
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml") if key in OmegaConf.load(p))
+
+
+MIN_FREE_MB = 20  # a sweep starts with at least this much room on each disk it writes to
+
+
+def check_room(path: Path, what: str) -> None:
+    """Room to write on the disk holding ``path`` (or the nearest folder above it that exists)."""
+    import shutil
+
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free / 2**20
+    if free < MIN_FREE_MB:
+        raise ValueError(
+            f"only {free:.1f} MB free on the disk holding {str(existing)!r} ({what}); a sweep needs {MIN_FREE_MB} MB "
+            f"to start: free some space"
+        )
 
 
 def check_out_dir(path: Path, what: str) -> None:

@@ -31,16 +31,21 @@ def add_store_arguments(parser: argparse.ArgumentParser, filters: bool = True) -
 
 def checked_store(tracking_uri: str) -> str:
     """The absolute URI of a store that exists and answers; otherwise a ``UsageError`` in one line."""
-    from bench.tracking import check_reachable, check_store, resolve_uri, sqlite_path
+    from bench import tracking
 
-    uri = resolve_uri(tracking_uri)
-    db = sqlite_path(uri)
+    uri = tracking.resolve_uri(tracking_uri)
+    try:
+        tracking.check_uri(uri)
+    except ValueError as exc:
+        raise UsageError(one_line(exc).replace("tracking.uri=", "--tracking-uri=")) from exc
+    db = tracking.sqlite_path(uri)
     # MLflow would create an empty store at a mistyped path and then report an unknown experiment
     if db and not db.is_file():
         raise UsageError(f"no MLflow store at {str(db)!r}; run a sweep first or pass --tracking-uri")
     try:
-        check_reachable(uri)
-        check_store(uri)
+        tracking.check_reachable(uri)
+        tracking.check_store(uri)
+        tracking.check_tables(uri)
     except (ValueError, OSError) as exc:
         raise UsageError(one_line(exc)) from exc
     return uri

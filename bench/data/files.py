@@ -47,18 +47,43 @@ class File(Source):
         if self.path is None or self.target is None:
             raise ValueError(f"dataset {self.name!r} needs dataset.path=FILE and dataset.target=COLUMN")
         super().__post_init__()
-        path = Path(self.path).expanduser()
+        path = self.location()
         if file_format(path) is None:
             choices = ", ".join(FILE_FORMATS)
             raise ValueError(f"dataset file {str(self.path)!r} has an unknown format; name it with one of: {choices}")
         if not path.is_file():
             raise FileNotFoundError(f"dataset file {str(path.absolute())!r} does not exist")
 
+    def location(self) -> Path:
+        """The file: a relative path is relative to the folder the sweep was started in, also in a job that Hydra
+        runs in a folder of its own (``hydra.job.chdir=true``), so that the check and the jobs read one file."""
+        from hydra.utils import to_absolute_path
+
+        return Path(to_absolute_path(str(Path(str(self.path)).expanduser())))
+
     def identity(self) -> str:
-        return f"{self!r} sha256={file_digest(Path(self.path).expanduser())}"  # the same path may hold new data
+        return f"{self!r} sha256={file_digest(self.location())}"  # the same path may hold new data
+
+    def memory_bytes(self) -> float:
+        """Memory the table takes once read: its bytes uncompressed (counted up to ``MEMORY_COUNT_CAP``), times
+        ``MEMORY_FACTOR`` for pandas' copies."""
+        path = self.location()
+        if not path.is_file():
+            return 0.0
+        if file_format(path) == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                meta = pq.ParquetFile(path).metadata
+            except Exception:  # not Parquet after all: reading it says why
+                return 0.0
+            size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        else:
+            size = uncompressed_size(path)
+        return MEMORY_FACTOR * size
 
     def _generate(self) -> tuple:
-        path = Path(self.path).expanduser()
+        path = self.location()
         where = f"file {str(self.path)!r}"
         kind = file_format(path)
         try:
@@ -76,6 +101,26 @@ class File(Source):
             raise ValueError(f"{where} cannot be read as {kind}: {first}") from None
         X, y = tabular(frame, self.target, where, self.categorical, self.drop)
         return X, y, file_digest(path), {}
+
+
+MEMORY_FACTOR = 4  # a CSV's bytes become about this many bytes of DataFrame, with the copies reading makes
+MEMORY_COUNT_CAP = 64 << 30  # a compressed file is decompressed and counted up to this many bytes
+
+
+def uncompressed_size(path: Path) -> int:
+    """A file's size; a ``.gz`` file's decompressed size, counted (the gzip trailer holds it only modulo 4 GiB)."""
+    if not path.name.lower().endswith(".gz"):
+        return path.stat().st_size
+    import gzip
+
+    total = 0
+    try:
+        with gzip.open(path, "rb") as f:
+            while (chunk := f.read(1 << 22)) and total < MEMORY_COUNT_CAP:
+                total += len(chunk)
+    except (OSError, EOFError):  # not gzip after all: reading it says why
+        return path.stat().st_size
+    return total
 
 
 def file_format(path: Path) -> str | None:
@@ -131,7 +176,7 @@ def tabular(
         if column not in (categorical or []) and pd.api.types.is_bool_dtype(values):
             values = values.astype(np.float64)
         if column not in (categorical or []) and pd.api.types.is_numeric_dtype(values):
-            features[column] = values.astype(np.float64)
+            features[column] = finite(values.astype(np.float64), column, where)
             continue
         text = values.astype(object).where(values.notna(), None)
         if column not in (categorical or []) and not isinstance(values.dtype, pd.CategoricalDtype):
@@ -146,3 +191,15 @@ def tabular(
                 )
         features[column] = text.map(lambda v: np.nan if v is None else str(v)).astype(object)
     return pd.DataFrame(features, index=X.index), y
+
+
+def finite(values: pd.Series, column: str, where: str) -> pd.Series:
+    """A numeric column without infinities (a missing value is NaN, imputed in the pipeline; an infinity is not)."""
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise ValueError(
+            f"{where}: numeric column {column!r} holds an infinite value ({values.iloc[row]!r}, data row {row + 1}); "
+            f"fix it or list it in dataset.na_values"
+        )
+    return values

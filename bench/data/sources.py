@@ -122,6 +122,15 @@ class Source:
         """What tells this source's data apart from any other's: its fields (a file's: and its bytes' digest)."""
         return repr(self)
 
+    def memory_bytes(self) -> float:
+        """About the memory the data takes once made, known before making it: a generated set's rows x columns of
+        float64, times the copies drawing them takes; 0 for the sets bench ships, which are small."""
+        rows = getattr(self, "n_samples", None)
+        if rows is None:
+            return 0.0
+        columns = getattr(self, "n_features", 2) + self.noise_features
+        return 3 * 8.0 * rows * columns
+
     def _generate(self) -> tuple:
         """``(X, y)``, or ``(X, y, digest, info)`` for sources that know more about their data."""
         raise NotImplementedError

@@ -376,6 +376,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         tags.non_deterministic = self.device != "cpu"
         return tags
 
+    def memory_bytes(self, n_rows: int, n_features: int, n_classes: int) -> float:
+        """About the memory training takes, known before it starts: float32 weights, gradients, optimizer state,
+        early stopping's best weights, and a batch's activations (all rows' for full-batch training)."""
+        widths = [n_features, *self.hidden_layer_sizes, n_classes]
+        weights = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
+        states = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1}.get(self.optimizer, 2)  # adam, adamw: 2
+        rows = n_rows if self.batch_size is None else min(self.batch_size, n_rows)
+        return 4.0 * (weights * (2 + states + int(self.early_stopping)) + 3 * rows * sum(widths))
+
     # -- diagnostics (bench.metrics.Diagnosed) -------------------------------------------------------------
     def preload(self) -> None:
         """Import what ``fit`` imports lazily (torch), so that a timed fit measures fitting alone."""

@@ -7,13 +7,13 @@ by a jinja2 template (autoescaped) and by ``DataFrame.to_markdown``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
+from bench.files import whole
 from bench.report.display import Section, escape_markdown
 from bench.report.format import counted
 from bench.report.parts import Inputs, comparison_sections
@@ -25,6 +25,7 @@ from bench.report.sections import (
 )
 from bench.report.summaries import build_sections
 from bench.report.table import labelled
+from bench.tracking.schema import file_name
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -93,9 +94,14 @@ def markdown_report(title: str, sections: list[Section], images: Path) -> str:
             lines += [escape_markdown(note), ""]
         for figure in section.figures:
             images.mkdir(exist_ok=True)
-            (images / f"{figure.key}.svg").write_text(figure.svg, encoding="utf-8")
+            write_whole(images / f"{figure.key}.svg", figure.svg)
             lines += [f"![{escape_markdown(figure.caption)}]({images.name}/{figure.key}.svg)", ""]
     return "\n".join(lines)
+
+
+def write_whole(path: Path, text: str) -> None:
+    with whole(path) as partial:
+        partial.write_text(text, encoding="utf-8")
 
 
 def write_reports(
@@ -116,7 +122,7 @@ def write_reports(
     out_dir
         Folder to write into; created if missing.
     name
-        File stem of both reports; characters other than letters, digits, ``.``, ``-``, ``_`` become ``_``.
+        File stem of both reports, through the one file-name rule (``bench.tracking.file_name``): never a path.
     context
         Run-summary facts as strings (``experiment``, ``tracking_uri``, ``generated``,
         ``bench_version``, ``git_commit``, ``python``, ``platform``, ``versions``, or any other key);
@@ -140,10 +146,8 @@ def write_reports(
     title = "Benchmark report" + (f": {context['experiment']}" if context.get("experiment") else "")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = re.sub(r"[^\w.-]+", "_", name).strip("._") or "report"  # e.g. MLflow's "/Shared/exp"
+    stem = file_name(name, "report")  # an experiment's name, e.g. MLflow's "/Shared/exp", never a path
     html_path, md_path = out_dir / f"{stem}.html", out_dir / f"{stem}.md"
-    html_path.write_text(
-        TEMPLATES.get_template("report.html.j2").render(title=title, sections=sections), encoding="utf-8"
-    )
-    md_path.write_text(markdown_report(title, sections, out_dir / f"{stem}_files"), encoding="utf-8")
+    write_whole(html_path, TEMPLATES.get_template("report.html.j2").render(title=title, sections=sections))
+    write_whole(md_path, markdown_report(title, sections, out_dir / f"{stem}_files"))
     return html_path, md_path

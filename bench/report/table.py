@@ -53,19 +53,46 @@ def load_runs(uri: str, experiment: str, filter_string: str = "") -> pd.DataFram
     """
     import mlflow
 
+    from bench.tracking import experiment_id
+
     client = mlflow.MlflowClient(tracking_uri=uri)
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        names = sorted(e.name for e in client.search_experiments())
-        raise ValueError(f"unknown experiment {experiment!r} in {uri}; choose from: {', '.join(names) or 'none'}")
-    mlflow.set_tracking_uri(uri)
+    found = experiment_id(uri, experiment)
     try:
-        raw = mlflow.search_runs([found.experiment_id], filter_string=filter_string, output_format="pandas")
+        raw = runs_frame(client, found, filter_string)
     except mlflow.exceptions.MlflowException as exc:
         if not filter_string or exc.error_code != "INVALID_PARAMETER_VALUE":
             raise
         raise ValueError(f"invalid filter {filter_string!r}") from exc  # one_line adds MLflow's reason
     return tidy(raw)
+
+
+def runs_frame(client, experiment: str, filter_string: str = "") -> pd.DataFrame:
+    """Every run of an experiment as one row, in the columns ``mlflow.search_runs`` gives (``run_id``, ``status``,
+    ``start_time``, ``end_time``, ``metrics.*``, ``params.*``, ``tags.*``), read page by page through the client
+    of this store (the fluent ``mlflow.search_runs`` reads the process's global tracking URI)."""
+    rows, token = [], None
+    while True:
+        page = client.search_runs([experiment], filter_string=filter_string, max_results=10_000, page_token=token)
+        for run in page:
+            rows.append(
+                {
+                    "run_id": run.info.run_id,
+                    "status": run.info.status,
+                    "start_time": run.info.start_time,
+                    "end_time": run.info.end_time,
+                    **{f"metrics.{k}": v for k, v in run.data.metrics.items()},
+                    **{f"params.{k}": v for k, v in run.data.params.items()},
+                    **{f"tags.{k}": v for k, v in run.data.tags.items()},
+                }
+            )
+        token = page.token
+        if not token:
+            break
+    frame = pd.DataFrame(rows)
+    for column in ("start_time", "end_time"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], unit="ms", utc=True)
+    return frame
 
 
 def tidy(raw: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,18 @@
 """MLflow glue: the store (``store``) and the naming schema of DESIGN.md (``schema``)."""
 
+from bench.tracking.checks import (
+    check_experiment,
+    check_reachable,
+    check_store,
+    check_tables,
+    check_uri,
+    experiment_id,
+)
 from bench.tracking.schema import (
     KEY_EXCLUDED,
+    file_name,
     flatten,
+    has_credentials,
     job_tags,
     owner,
     redact,
@@ -13,9 +23,7 @@ from bench.tracking.schema import (
 )
 from bench.tracking.store import (
     Store,
-    check_reachable,
-    check_store,
-    experiment_id,
+    StoreUnavailable,
     open_store,
     resolve_uri,
     sqlite_path,
@@ -24,10 +32,16 @@ from bench.tracking.store import (
 __all__ = [
     "KEY_EXCLUDED",
     "Store",
+    "StoreUnavailable",
+    "check_experiment",
     "check_reachable",
     "check_store",
+    "check_tables",
+    "check_uri",
+    "file_name",
     "experiment_id",
     "flatten",
+    "has_credentials",
     "job_tags",
     "open_store",
     "owner",

@@ -6,24 +6,46 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 from collections.abc import Mapping
 from typing import Any
 
-KEY_EXCLUDED = ("tracking", "report", "rerun")  # output settings: they never change a result
+# output and resource settings: they never change a result
+KEY_EXCLUDED = ("tracking", "report", "rerun", "allowed_modules", "max_memory_gb")
 PARAM_LIMIT = 6000  # MLflow's longest param value
 
 
 def redact(uri: str) -> str:
-    """The URI without a password, for anything printed or written into a report."""
+    """The URI without its credentials, for anything printed or written: ``user:***@host`` for a password, and
+    ``***@host`` for a user name alone, which is how tokens are passed (``https://TOKEN@host``)."""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(uri)
-    if parts.password is None:
+    if "@" not in parts.netloc:
         return uri
-    return urlunsplit(
-        parts._replace(netloc=f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
-    )
+    who = "***" if parts.password is None else f"{parts.username}:***"
+    return urlunsplit(parts._replace(netloc=f"{who}@{parts.netloc.rpartition('@')[2]}"))
+
+
+def has_credentials(uri: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return "@" in urlsplit(str(uri)).netloc
+
+
+FILE_NAME_LIMIT = 80  # characters of a name kept in a file name; longer names end in a hash instead
+
+
+def file_name(name: str, fallback: str = "unnamed") -> str:
+    """The one rule that turns a name (an experiment's, a report's) into a file name that stays in its folder:
+    letters, digits, ``.``, ``-`` and ``_`` only, no leading dot, at most ``FILE_NAME_LIMIT`` characters. A name
+    the rule changes gets a hash of the original appended, so that ``a/b`` and ``a_b`` stay apart."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or fallback
+    if safe == name and len(name) <= FILE_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{safe[:FILE_NAME_LIMIT]}-{digest}"
 
 
 def run_key(job: Mapping[str, Any]) -> str:
@@ -45,8 +67,19 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def owner() -> dict[str, str]:
-    """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going."""
-    return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid())}
+    """Which process a run belongs to: lets a later sweep tell an interrupted run from one still going. The
+    process's start time tells it apart from a later process that was given the same pid."""
+    return {"bench.host": socket.gethostname(), "bench.pid": str(os.getpid()), "bench.pid_started": started()}
+
+
+def started(pid: int | None = None) -> str:
+    """A process's start time as text (seconds since the epoch, to the centisecond); "" where it cannot be read."""
+    import psutil
+
+    try:
+        return f"{psutil.Process(pid).create_time():.2f}"
+    except (psutil.Error, OSError):
+        return ""
 
 
 def run_name(job: Mapping[str, Any], fold: int | None = None) -> str:

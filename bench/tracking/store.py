@@ -8,16 +8,19 @@ other launchers log the same way. Values are written in batches: on SQLite each 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import socket
+import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from bench import _compat
 from bench.timing import timed
-from bench.tracking.schema import owner, redact
+from bench.tracking.schema import file_name, owner, redact, started
 
 BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's log_batch limits
 EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}  # model training, not GenAI traces
@@ -43,94 +46,57 @@ def resolve_uri(uri: str, base: str | os.PathLike | None = None) -> str:
     return uri
 
 
-def check_reachable(uri: str, timeout: float = 5.0) -> None:
-    """For a tracking server, fail in seconds with one line instead of MLflow's minutes of retries."""
-    if not uri.startswith(("http://", "https://")):
-        return
-    import base64
-    import urllib.error
-    import urllib.request
-    from urllib.parse import unquote, urlsplit, urlunsplit
-
-    # urllib takes ``user:password@`` for part of the host name: the credentials go in a header instead
-    parts = urlsplit(uri)
-    request = urllib.request.Request(
-        f"{urlunsplit(parts._replace(netloc=parts.netloc.rpartition('@')[2])).rstrip('/')}/health"
-    )
-    if parts.username is not None:
-        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        request.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=timeout):
-            return
-    except urllib.error.HTTPError:
-        return  # it answers; authentication or routing is MLflow's to report
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ValueError(f"cannot reach the MLflow tracking server at {redact(uri)}: {reason}") from None
-
-
-def check_store(uri: str) -> None:
-    """An existing SQLite store must be a sound database: one line instead of MLflow's traceback, and the file is
-    opened read-only, so a damaged store is left as it was for recovery."""
-    import sqlite3
-    from contextlib import closing
-
-    db = sqlite_path(uri)
-    if db is None or not db.exists():
-        return
-    try:
-        with closing(sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=30)) as connection:
-            problem = connection.execute("pragma quick_check(1)").fetchone()[0]
-    except sqlite3.Error as exc:
-        problem = str(exc)
-    if problem != "ok":
-        raise ValueError(
-            f"tracking store {str(db)!r} is not a readable SQLite database ({problem}); "
-            f"move it aside or choose another tracking.uri"
-        )
-
-
-def experiment_id(uri: str, name: str) -> str:
-    """The id of an existing experiment; ``ValueError`` naming the experiments there otherwise."""
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri)
-    found = client.get_experiment_by_name(name)
-    if found is None or found.lifecycle_stage == "deleted":
-        names = sorted(e.name for e in client.search_experiments())
-        raise ValueError(f"unknown experiment {name!r} in {redact(uri)}; choose from: {', '.join(names) or 'none'}")
-    return found.experiment_id
-
-
 def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started_at: str = "") -> bool:
+    """Whether the process that recorded ``pid`` (and, where recorded, its start time) still runs: a pid the system
+    gave to another process since is not it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+        pass
+    return not started_at or started(pid) in ("", started_at)
 
 
 TRANSIENT = ("database is locked",)  # SQLite: another job holds the write lock
 # two jobs logging the same dataset at once both try to insert it; the second attempt finds it there
 DATASET_RACE = ("database is locked", "UNIQUE constraint failed: datasets.")
+UNREACHABLE = (  # a tracking server that is down, restarting or overloaded, as requests and MLflow word it
+    "Connection refused",
+    "Max retries exceeded",
+    "Connection aborted",
+    "Connection reset",
+    "Read timed out",
+    "RemoteDisconnected",
+    "Failed to establish",
+    "Bad Gateway",
+    "Service Unavailable",
+    "Gateway Time",
+)
+FULL = ("database or disk is full", "No space left on device")
+NOTICE_S = 10.0  # while waiting for a server, a line this often
 
 
-def _retry(call, *args, transient: tuple[str, ...] = TRANSIENT, **kwargs):
-    """Call an MLflow write, retrying on errors that parallel jobs cause and time resolves."""
-    for attempt in range(10):
-        try:
-            return call(*args, **kwargs)
-        except Exception as exc:
-            if not any(text in str(exc) for text in transient) or attempt == 9:
-                raise
-            time.sleep(0.02 * 2**attempt)
+class StoreUnavailable(BaseException):
+    """The store takes nothing more: a tracking server that did not answer within ``tracking.timeout_s``, or a
+    full disk. Like Ctrl-C it ends the sweep (no error handler of a job or library can take it for the job's
+    own failure, which it could not record anyway); ``run_key`` names the run being recorded when it struck."""
+
+    def __init__(self, message: str, run_key: str | None = None) -> None:
+        super().__init__(message)
+        self.run_key = run_key
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """``"full"`` or ``"unreachable"`` for the errors that mean the store cannot take a call, else None."""
+    text = str(exc)
+    if getattr(exc, "errno", None) == errno.ENOSPC or any(t in text for t in FULL):
+        return "full"
+    return "unreachable" if any(t in text for t in UNREACHABLE) else None
 
 
 def write_ahead_log(db: Path) -> None:
@@ -146,24 +112,47 @@ def write_ahead_log(db: Path) -> None:
         pass
 
 
-class Store:
-    """One MLflow experiment in one tracking store, created (and migrated) on first use."""
+@contextlib.contextmanager
+def creating(db: Path | None) -> Iterator[None]:
+    """Within: this process alone creates or opens the SQLite store ``db`` (an exclusive lock on ``<db>.lock``
+    beside it, waited for): the sweeps and jobs that start at once on a new store create its tables once."""
+    if db is None:
+        yield
+        return
+    import fcntl
 
-    def __init__(self, uri: str, experiment: str):
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class Store:
+    """One MLflow experiment in one tracking store, created (and migrated) on first use. Every call waits out a
+    tracking server that does not answer for up to ``timeout_s`` (saying so every ``NOTICE_S``), then raises
+    ``StoreUnavailable``; so does a full disk, at once."""
+
+    def __init__(self, uri: str, experiment: str, timeout_s: float = 60.0):
         from mlflow.tracking import MlflowClient
 
-        self.uri, self.experiment = uri, experiment
-        if (db := sqlite_path(uri)) is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            write_ahead_log(db)
-        self.client = MlflowClient(tracking_uri=uri)
+        self.uri, self.experiment, self.timeout_s = uri, experiment, timeout_s
         self._artifact_uris: dict[str, str] = {}  # run id -> artifact URI, known from the run's creation
-        self.experiment_id = self._experiment_id()
+        db = sqlite_path(uri)
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        # MLflow creates and migrates a store's tables on first use, and two processes doing it at once collide
+        with creating(db):
+            if db is not None:
+                write_ahead_log(db)
+            self.client = MlflowClient(tracking_uri=uri)
+            self.experiment_id = self._experiment_id()
 
     def _experiment_id(self) -> str:
         from mlflow.exceptions import MlflowException
 
-        found = self.client.get_experiment_by_name(self.experiment)
+        found = self._call(self.client.get_experiment_by_name, self.experiment)
         if found is not None:
             if found.lifecycle_stage == "deleted":
                 raise ValueError(
@@ -173,9 +162,9 @@ class Store:
             self._tag_experiment(found.experiment_id, found.tags)  # one made by an earlier bench lacks them
             return found.experiment_id
         db = sqlite_path(self.uri)
-        location = (db.parent / "mlartifacts" / self.experiment).as_uri() if db else None
+        location = (db.parent / "mlartifacts" / file_name(self.experiment)).as_uri() if db else None
         try:
-            experiment_id = self.client.create_experiment(self.experiment, artifact_location=location)
+            experiment_id = self._call(self.client.create_experiment, self.experiment, artifact_location=location)
         except MlflowException:  # another process created it first
             return self.client.get_experiment_by_name(self.experiment).experiment_id
         self._tag_experiment(experiment_id, {})
@@ -186,13 +175,46 @@ class Store:
         description someone wrote is kept."""
         for key, value in {**EXPERIMENT_TAGS, "mlflow.note.content": DESCRIPTION}.items():
             if key not in tags:
-                _retry(self.client.set_experiment_tag, experiment_id, key, value)
+                self._call(self.client.set_experiment_tag, experiment_id, key, value)
+
+    def _call(self, function: Any, *args: Any, transient: tuple[str, ...] = TRANSIENT, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` against the store: retried at once where parallel jobs collide
+        (``transient``), waited for where the server is unreachable, ``StoreUnavailable`` where it cannot be."""
+        attempt, started, noted = 0, time.monotonic(), 0.0
+        while True:
+            try:
+                return function(*args, **kwargs)
+            except Exception as exc:
+                kind, waited = unavailable(exc), time.monotonic() - started
+                if kind == "full":
+                    where = sqlite_path(self.uri) or "the store"
+                    raise StoreUnavailable(f"no space left on the disk holding {str(where)!r}") from None
+                if kind == "unreachable":
+                    if waited >= self.timeout_s:
+                        raise StoreUnavailable(
+                            f"the tracking server at {redact(self.uri)} did not answer for {self.timeout_s:g} s "
+                            f"(tracking.timeout_s)"
+                        ) from None
+                    if waited - noted >= NOTICE_S:
+                        noted = waited
+                        print(
+                            f"waiting for the tracking server at {redact(self.uri)}: {waited:.0f} s of "
+                            f"{self.timeout_s:g} s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                    time.sleep(min(1.0, max(self.timeout_s - waited, 0.01)))
+                    continue
+                if not any(text in str(exc) for text in transient) or attempt == 9:
+                    raise
+                time.sleep(0.02 * 2**attempt)
+                attempt += 1
 
     # -- runs ----------------------------------------------------------------------------------------------
     @timed("tracking")
     def start_run(self, name: str, tags: Mapping[str, str]) -> str:
         tags = {**tags, **owner()}
-        info = _retry(self.client.create_run, self.experiment_id, run_name=name, tags=tags).info
+        info = self._call(self.client.create_run, self.experiment_id, run_name=name, tags=tags).info
         self._artifact_uris[info.run_id] = info.artifact_uri
         return info.run_id
 
@@ -201,8 +223,11 @@ class Store:
         """Mark KILLED the RUNNING runs that a process on this host started and that process is gone (a sweep
         killed with SIGKILL, a reboot): they would otherwise stay RUNNING forever. Runs of other hosts are left
         alone, since their processes cannot be seen from here."""
-        running = self.client.search_runs(
-            [self.experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=50_000
+        running = self._call(
+            self.client.search_runs,
+            [self.experiment_id],
+            filter_string="attributes.status = 'RUNNING'",
+            max_results=50_000,
         )
         host, reaped = socket.gethostname(), []
         for run in running:
@@ -210,7 +235,7 @@ class Store:
             if (
                 tags.get("bench.host") == host
                 and tags.get("bench.pid", "").isdigit()
-                and not _alive(int(tags["bench.pid"]))
+                and not _alive(int(tags["bench.pid"]), tags.get("bench.pid_started", ""))
             ):
                 self.end_run(run.info.run_id, "KILLED")
                 reaped.append(run.info.run_name)
@@ -219,7 +244,8 @@ class Store:
     @timed("tracking")
     def find_finished(self, key: str):
         """The latest finished run with this run key, or None."""
-        runs = self.client.search_runs(
+        runs = self._call(
+            self.client.search_runs,
             [self.experiment_id],
             filter_string=f"tags.`bench.run_key` = '{key}' and attributes.status = 'FINISHED'",
             max_results=1,
@@ -229,7 +255,8 @@ class Store:
 
     @timed("tracking")
     def children(self, parent_run_id: str):
-        return self.client.search_runs(
+        return self._call(
+            self.client.search_runs,
             [self.experiment_id],
             filter_string=f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
             max_results=50_000,
@@ -259,11 +286,13 @@ class Store:
         param_list = [Param(k, v) for k, v in params.items()]
         tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
         head = BATCH_METRICS - min(len(param_list), BATCH_PARAMS) - len(tag_list)
-        _retry(self.client.log_batch, run_id, metrics=values[:head], params=param_list[:BATCH_PARAMS], tags=tag_list)
+        self._call(
+            self.client.log_batch, run_id, metrics=values[:head], params=param_list[:BATCH_PARAMS], tags=tag_list
+        )
         for i in range(head, len(values), BATCH_METRICS):
-            _retry(self.client.log_batch, run_id, metrics=values[i : i + BATCH_METRICS])
+            self._call(self.client.log_batch, run_id, metrics=values[i : i + BATCH_METRICS])
         for i in range(BATCH_PARAMS, len(param_list), BATCH_PARAMS):
-            _retry(self.client.log_batch, run_id, params=param_list[i : i + BATCH_PARAMS])
+            self._call(self.client.log_batch, run_id, params=param_list[i : i + BATCH_PARAMS])
 
     @timed("tracking")
     def log_dataset(self, run_id: str, name: str, X, y, source: str, digest: str | None = None) -> None:
@@ -280,7 +309,7 @@ class Store:
             dataset = mlflow.data.from_numpy(X, origin, y, name, digest)
         context = [InputTag("mlflow.data.context", "train")]
         entity = [DatasetInput(_compat.dataset_entity(dataset), tags=context)]
-        _retry(self.client.log_inputs, run_id, entity, transient=DATASET_RACE)
+        self._call(self.client.log_inputs, run_id, entity, transient=DATASET_RACE)
 
     @timed("tracking")
     def log_texts(self, run_id: str, files: Mapping[str, str]) -> None:
@@ -293,17 +322,33 @@ class Store:
                 (Path(folder) / path).parent.mkdir(parents=True, exist_ok=True)
                 (Path(folder) / path).write_text(text, encoding="utf-8")
             if (location := self._artifact_uris.get(run_id)) is None:
-                _retry(self.client.log_artifacts, run_id, folder)
+                self._call(self.client.log_artifacts, run_id, folder)
             else:
-                _compat.artifact_repository(location, self.uri).log_artifacts(folder)
+                self._call(_compat.artifact_repository(location, self.uri).log_artifacts, folder)
+
+    @timed("tracking")
+    def log_model(self, run_id: str, model: Any, example: Any) -> None:
+        """The fitted pipeline as an MLflow model of the run. MLflow logs models only through its fluent API, which
+        reads a process-wide tracking URI and active run: both are set for the call and restored after it."""
+        import mlflow
+        import mlflow.sklearn
+
+        previous = mlflow.get_tracking_uri()
+        mlflow.set_tracking_uri(self.uri)
+        try:
+            with mlflow.start_run(run_id=run_id):
+                # cloudpickle: skops refuses the custom types inside our pipelines (trees, the torch network)
+                mlflow.sklearn.log_model(model, name="model", input_example=example, serialization_format="cloudpickle")
+        finally:
+            mlflow.set_tracking_uri(previous)
 
     @timed("tracking")
     def end_run(self, run_id: str, status: str = "FINISHED") -> None:
-        _retry(self.client.set_terminated, run_id, status)
+        self._call(self.client.set_terminated, run_id, status)
         self._artifact_uris.pop(run_id, None)
 
 
 @functools.lru_cache(maxsize=8)
-def open_store(uri: str, experiment: str) -> Store:
+def open_store(uri: str, experiment: str, timeout_s: float = 60.0) -> Store:
     """The process's ``Store`` for this URI and experiment: jobs of a sweep share one client and one lookup."""
-    return Store(uri, experiment)
+    return Store(uri, experiment, timeout_s)

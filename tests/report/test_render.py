@@ -11,6 +11,7 @@ import pytest
 
 from bench.report.render import write_reports
 from bench.report.summaries import build_sections
+from bench.tracking import file_name
 
 FAMILY = {"mlp": "neural", "svm": "kernel", "knn": "neighbors", "decision_tree": "tree"}
 # Mean test accuracy per dataset and model; seeds add -0.01, 0, +0.01 (so std is exactly 0.01).
@@ -243,9 +244,10 @@ def test_all_runs_failed(table: pd.DataFrame, tmp_path: Path) -> None:
 
 
 def test_report_name_is_a_safe_file_stem(table: pd.DataFrame, tmp_path: Path) -> None:
-    html, md = write_reports(table, tmp_path, "/Shared/my exp", {})
-    assert (html.name, md.name) == ("Shared_my_exp.html", "Shared_my_exp.md")
-    assert html.parent == md.parent == tmp_path
+    html, md = write_reports(table, tmp_path / "out", "../../escaped", {})
+    assert html.parent == md.parent == tmp_path / "out"  # never outside the report folder
+    assert html.stem == md.stem == file_name("../../escaped") and html.stem.startswith("escaped-")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == [html.name, md.name]  # whole files
 
 
 def test_learning_curves_are_drawn_when_measured(table: pd.DataFrame, tmp_path: Path) -> None:
