@@ -45,7 +45,10 @@ def bayes_accuracy(source: Source, draws: int = 20_000, seed: int = 12345) -> tu
     """``(population, sample)``: the Bayes rule's expected accuracy on the distribution (``E[max_c P(c|x)]``
     over ``draws`` fresh points) and its accuracy on the source's own rows, the ones the models see."""
     if isinstance(source, Linear):
-        return 1.0, 1.0
+        X, y = source._generate()
+        clean = Linear(**{**_fields(source), "flip_y": 0.0})._generate()[1]
+        best = max(source.flip_y, 1 - source.flip_y)
+        return best, float(np.mean(clean == y) if source.flip_y <= 0.5 else np.mean(clean != y))
     if isinstance(source, Parity):
         X, y = source._generate()
         clean = (X[:, : source.n_bits] < 0).sum(axis=1) % 2

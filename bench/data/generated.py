@@ -98,16 +98,19 @@ class Classification(Source):
 class Linear(Source):
     """Linearly separable classes: standard normal points labelled by the side of a random hyperplane through
     the origin, with no point closer to it than ``margin`` (points inside the margin are redrawn), so a linear
-    model can score 100%."""
+    model can score 100%. ``flip_y`` is the share of labels flipped: then the best rule, the hyperplane itself,
+    scores about ``1 - flip_y``."""
 
     n_samples: int = 1000
     n_features: int = 10
     margin: float = 0.1
+    flip_y: float = 0.0
 
     constraints: ClassVar[dict] = {
         "n_samples": [Range(Integral, 4, None, closed="left")],
         "n_features": [Range(Integral, 1, None, closed="left")],
         "margin": [Range(Real, 0, 1, closed="left")],  # wider margins would empty most draws
+        "flip_y": [Range(Real, 0, 1, closed="both")],
     }
 
     def _generate(self) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +122,10 @@ class Linear(Source):
             points = rng.standard_normal((2 * self.n_samples, self.n_features))
             kept.append(points[np.abs(points @ normal) >= self.margin])
         X = np.concatenate(kept)[: self.n_samples]
-        return X, (X @ normal > 0).astype(np.int64)
+        y = (X @ normal > 0).astype(np.int64)
+        if self.flip_y > 0:  # drawn after the points, so the same seed gives the same points at any flip_y
+            y = np.where(rng.random(self.n_samples) < self.flip_y, 1 - y, y)
+        return X, y
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from bench.report.claims import judge_all
-from bench.report.claims.rules import NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
+from bench.report.claims import designs_run, judge_all
+from bench.report.claims.rules import INCONCLUSIVE_RULE, NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
 from bench.report.display import Section, display_table
 from bench.report.format import DASH, accuracy, cell, counted, integer, mean_std, number, significant, text
 
@@ -73,7 +73,7 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame], *, over: str = "over seed
         "model": ("Model", None),
         "n": (count, integer),
         "acc": ("Test accuracy", text),
-        "test_accuracy_ci95": ("95% CI ±", accuracy),
+        "test_accuracy_ci95": ("95% CI ± (corrected)", accuracy),
         "test_balanced_accuracy_mean": ("Balanced accuracy", accuracy),
         "test_f1_macro_mean": ("Macro F1", accuracy),
         "test_log_loss_mean": ("Log loss", accuracy),
@@ -93,6 +93,11 @@ def leaderboard_section(s: Mapping[str, pd.DataFrame], *, over: str = "over seed
                 empty=empty,
             ),
         ],
+    )
+    section.notes.append(
+        "95% CI: the t interval of the mean over the splits with the corrected resampled variance (1/J + "
+        "n_test/n_train), since the splits' training sets overlap; it says how far another draw of the splits could "
+        "move the mean, not how far apart two models are (the statistics section tests that)."
     )
     if len(ranks):
         section.notes.append(
@@ -207,8 +212,17 @@ def failure_section(s: Mapping[str, pd.DataFrame]) -> Section:
     return section
 
 
-def _claims_overview(judged: list) -> Section:
+QUICK = (
+    "These runs are the quick design (experiment=claims_quick): the claims' sweeps on less data, fewer points, "
+    "folds and seeds, to check that every sweep and judge runs. Its verdicts are not the article's answer: "
+    "python -m bench experiment=claims runs the full design."
+)
+
+
+def _claims_overview(judged: list, designs: list[str]) -> Section:
     overview = Section("claims", "Claims")
+    if "claims_quick" in designs:
+        overview.lead.append(QUICK)
     rows = pd.DataFrame(
         {
             "number": [str(i) for i in range(1, len(judged) + 1)],
@@ -233,7 +247,9 @@ def _claims_overview(judged: list) -> Section:
     )
     overview.notes.append(
         "Each verdict follows from a rule fixed before the sweeps ran (below, and in conf/experiment/claims/): "
-        "supported, not supported or mixed. python -m bench experiment=claims runs the sweeps of all eight."
+        f"supported, not supported or mixed. {INCONCLUSIVE_RULE} Noise is the corrected resampled standard error "
+        "(Nadeau and Bengio: the splits' training sets overlap). python -m bench experiment=claims runs the sweeps "
+        "of all eight."
     )
     return overview
 
@@ -255,7 +271,7 @@ def _checks_table(checks) -> object:
         "part": ("Quantity", None),
         "measured": ("Measured", text),
         "threshold": ("Threshold", text),
-        "noise": ("Noise (standard error)", text),
+        "noise": ("Noise (corrected standard error)", text),
         "n": ("Replicates", text),
         "above": (f"Threshold above {NOISE_FACTOR:g} x noise", None),
         "stable": (f"Measured over {NOISE_FACTOR:g} x noise from threshold", None),
@@ -266,7 +282,7 @@ def _checks_table(checks) -> object:
 def claims_sections(table: pd.DataFrame) -> list[Section]:
     """The claims overview (every report has one), then one section per claim where any claim was tested."""
     judged = judge_all(table)
-    overview = _claims_overview(judged)
+    overview = _claims_overview(judged, designs_run(table))
     if all(e.verdict == NO_EVIDENCE for _, e in judged):
         return [overview]
     sections = [overview]

@@ -7,40 +7,42 @@ import math
 import numpy as np
 import pandas as pd
 
-from bench.report.claims.evidence import Evidence
+from bench.report.claims.evidence import Check, Evidence, all_of, decide
 from bench.report.claims.rules import (
     LEARNED,
-    MIXED,
     NO_EVIDENCE,
-    NOT_SUPPORTED,
     REG_ACCURACY_LOSS,
     REG_GAP,
     RELU_GAIN,
     SCALE_FEATURES,
     SCALE_ROWS,
     SCALE_TIE,
-    SUPPORTED,
     VANISHING_RATIO,
     combine,
 )
 from bench.report.claims.runs import check, found, param_number, param_text, replicate_keys, too_few
 from bench.report.format import DASH, accuracy, counted, points, significant
+from bench.report.stats.resampled import overlap
 
 
-def _large_settings(runs: pd.DataFrame) -> set[tuple[str, float]]:
-    """(setting, rows) pairs the rule calls large: a real set's largest subsample, a generated set's big sizes."""
-    generated = (
-        runs["params.dataset._target_"].eq("bench.data.Classification") if "params.dataset._target_" in runs else False
-    )
-    runs = runs.assign(generated=generated)
-    large = set()
-    for setting, group in runs.groupby("setting"):
-        if group["generated"].any():
-            big = group[(group["rows"] >= SCALE_ROWS) | (group["features"] >= SCALE_FEATURES)]
-            large |= {(setting, r) for r in big["rows"].unique()}
+def _setting_checks(
+    runs: pd.DataFrame, cells: pd.DataFrame, settings: list[tuple[str, float]], mlp: str, ratio: float
+) -> list[Check]:
+    """Per setting: the MLP's accuracy minus the best other family's that finished, over the splits."""
+    keys = replicate_keys(runs)
+    checks = []
+    for setting, rows in settings:
+        here = runs[runs["setting"].eq(setting) & runs["rows"].eq(rows)]
+        per_split = here.pivot_table(index=keys, columns="model_name", values="test_accuracy")
+        means = cells.loc[(setting, rows)]["accuracy"]
+        rival = means.drop(index=mlp, errors="ignore").idxmax()
+        margin = per_split.get(mlp, pd.Series(math.nan, index=per_split.index)) - per_split[rival]
+        label = f"{setting} n={int(rows):,}: MLP − {rival}"
+        if mlp not in per_split or per_split[mlp].isna().all():  # not run or timed out: not within anything
+            checks.append(Check(label, -math.inf, -SCALE_TIE, math.nan, 0))
         else:
-            large.add((setting, group["rows"].max()))
-    return large
+            checks.append(check(label, margin, -SCALE_TIE, ratio))
+    return checks
 
 
 def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
@@ -53,50 +55,47 @@ def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
     cells = runs.groupby(["setting", "rows", "model_name"]).agg(
         accuracy=("test_accuracy", "mean"), fit=("fit_time_s", "median"), timeouts=("timeout", "sum")
     )
-    large = _large_settings(runs)
     mlp = next((m for m in runs["model_name"].unique() if m.startswith("mlp")), None)
     if mlp is None:
         return Evidence(NO_EVIDENCE, "No MLP runs: run experiment=claims/mlp_scale.")
-    met, behind, checks = 0, [], []
-    for setting, rows in sorted(large):
-        cell = cells.loc[(setting, rows)]
-        # the best of those that finished; an MLP not run (or timed out) here is not within it
-        margin = cell["accuracy"].get(mlp, math.nan) - cell["accuracy"].max()
-        ok = bool(margin >= -SCALE_TIE)
-        met += ok
-        behind += [] if ok else [f"{setting} n={int(rows):,}"]
-        here = runs[runs["setting"].eq(setting) & runs["rows"].eq(rows)]
-        per_seed = here.pivot_table(index="seed", columns="model_name", values="test_accuracy")
-        per_seed_margin = per_seed.get(mlp, pd.Series(math.nan, index=per_seed.index)) - per_seed.max(axis=1)
-        checks.append(check(f"{setting} n={int(rows):,}: MLP − best", per_seed_margin, -SCALE_TIE, value=margin))
-    verdict = SUPPORTED if met == len(large) else NOT_SUPPORTED if met < len(large) / 2 else MIXED
+    settings = runs[["setting", "rows", "features"]].drop_duplicates()
+    large_n = [(s, r) for s, r, _ in settings.itertuples(index=False) if r >= SCALE_ROWS]
+    high_d = [(s, r) for s, r, f in settings.itertuples(index=False) if f >= SCALE_FEATURES]
+    if not large_n or not high_d:
+        return Evidence(
+            NO_EVIDENCE,
+            f"No setting with {SCALE_ROWS:,} rows or more, or none with {SCALE_FEATURES} features or more: the "
+            "rule needs both (the quick design has neither); run experiment=claims/mlp_scale.",
+        )
+    ratio = overlap(runs)
+    checks_a = _setting_checks(runs, cells, sorted(large_n), mlp, ratio)
+    checks_b = _setting_checks(runs, cells, sorted(high_d), mlp, ratio)
+    a, b = all_of([c.holds for c in checks_a]), all_of([c.holds for c in checks_b])
     shown = cells.assign(
         cell=[
-            f"timeout ({f:g} s cap)" if t and not np.isfinite(a) else f"{a:.3f} ({significant(f, 2)} s)"
-            for a, f, t in cells.to_numpy()
+            f"timeout ({f:g} s cap)" if t and not np.isfinite(acc) else f"{acc:.3f} ({significant(f, 2)} s)"
+            for acc, f, t in cells.to_numpy()
         ]
     )["cell"]
     table = shown.unstack("model_name").fillna(DASH).reset_index()
+    kinds = {**{k: "large n" for k in large_n}, **{k: "high d" for k in high_d}}
+    table.insert(2, "rule", [kinds.get((s, r), "") for s, r in zip(table["setting"], table["rows"], strict=True)])
     table["rows"] = table["rows"].map(lambda r: f"{int(r):,}")
-    table.insert(
-        2,
-        "large",
-        [
-            ("yes" if (s, float(r.replace(",", ""))) in large else "")
-            for s, r in zip(table["setting"], table["rows"], strict=True)
-        ],
-    )
-    mlp_fit = cells.xs(mlp, level="model_name")["fit"]
     n_timeouts = int(runs["timeout"].sum())
     timeouts = "" if not n_timeouts else f"; {counted(n_timeouts, 'run')} hit the fit cap and count as not finished"
-    sentence = (
-        f"At {met} of {len(large)} large settings the MLP is within {points(SCALE_TIE)} of the best family"
-        f"{'' if not behind else ' (behind on ' + '; '.join(behind) + ')'}; its fit time there is up to "
-        f"{mlp_fit.loc[[k for k in large if k in mlp_fit.index]].max():.3g} s{timeouts}."
-    )
-    # setting, rows and the "large" mark are labels
+
+    def part(checks: list[Check], name: str) -> str:
+        within = sum(c.passes for c in checks)
+        behind = [c.label.split(":")[0] for c in checks if not c.passes]
+        return f"{name}: within {points(SCALE_TIE)} of the best tuned family at {within} of {len(checks)} settings" + (
+            f" (behind on {'; '.join(behind)})" if behind else ""
+        )
+
+    sentence = f"{part(checks_a, 'Large n')}; {part(checks_b, 'high dimension')}{timeouts}."
     drawn = {"runs": runs[~runs["timeout"]]}
-    return found(runs, verdict, sentence, table, numeric=tuple(table.columns[3:]), drawn=drawn, checks=tuple(checks))
+    checks = (*checks_a, *checks_b)
+    verdict = decide(combine, a, b)
+    return found(runs, verdict, sentence, table, numeric=tuple(table.columns[3:]), drawn=drawn, checks=checks)
 
 
 def _geomean(values: pd.Series) -> float:
@@ -110,11 +109,6 @@ def _vanishing_runs(runs: pd.DataFrame) -> pd.DataFrame:
     for remedy, label in (("batch_norm", "batch norm"), ("residual", "residual")):
         config = config + np.where(param_text(runs, f"model.{remedy}").eq("True"), f" + {label}", "")
     return runs.assign(depth=depth, config=config)
-
-
-def _factor(ratio: pd.DataFrame, deep: int, a: str, b: str) -> float:
-    """How many times larger configuration ``a``'s ratio is than ``b``'s at the largest depth."""
-    return float(ratio.loc[a, deep] / ratio.loc[b, deep]) if a in ratio.index and b in ratio.index else math.nan
 
 
 def _seed_log_ratio(runs: pd.DataFrame, config: str, deep: int) -> pd.Series:
@@ -140,20 +134,33 @@ def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
             f"Under-trained: at {shallow} hidden layers {', '.join(untrained)} stay below {LEARNED} test accuracy, so "
             "a low ratio could be the budget, not the depth; train longer.",
         )
-    a = bool(ratio.loc[sig, deep] < VANISHING_RATIO and ratio.loc[sig, deep] < ratio.loc[sig, shallow])
-    b = bool(
-        ratio.loc[relu, deep] >= RELU_GAIN * ratio.loc[sig, deep] and tested.loc[relu, deep] > tested.loc[sig, deep]
-    )
     sig_log, relu_log = _seed_log_ratio(runs, sig, deep), _seed_log_ratio(runs, relu, deep)
+    sig_shallow = _seed_log_ratio(runs, sig, shallow)
     accuracy_gap = (
         runs[runs["config"].eq(relu) & runs["depth"].eq(deep)].groupby("seed")["test_accuracy"].mean()
         - runs[runs["config"].eq(sig) & runs["depth"].eq(deep)].groupby("seed")["test_accuracy"].mean()
     )
-    checks = (
-        check(f"log10 ratio, sigmoid/default at depth {deep}", sig_log, math.log10(VANISHING_RATIO)),
-        check(f"log10 (relu/kaiming over sigmoid/default) at depth {deep}", relu_log - sig_log, math.log10(RELU_GAIN)),
-        check(f"test accuracy, relu/kaiming − sigmoid/default at depth {deep}", accuracy_gap, 0.0),
+    noise = overlap(runs)
+    checks_a = (
+        check(f"log10 ratio, sigmoid/default at depth {deep}", sig_log, math.log10(VANISHING_RATIO), noise, below=True),
+        check(
+            f"log10 ratio, sigmoid/default, depth {deep} − depth {shallow}",
+            sig_log - sig_shallow,
+            0.0,
+            noise,
+            below=True,
+        ),
     )
+    checks_b = (
+        check(
+            f"log10 (relu/kaiming over sigmoid/default) at depth {deep}",
+            relu_log - sig_log,
+            math.log10(RELU_GAIN),
+            noise,
+        ),
+        check(f"test accuracy, relu/kaiming − sigmoid/default at depth {deep}", accuracy_gap, 0.0, noise),
+    )
+    a, b = all_of([c.holds for c in checks_a]), all_of([c.holds for c in checks_b])
 
     def shown(c: str, d: int) -> str:
         return significant(ratio.loc[c, d], 2, finite=True)
@@ -161,25 +168,47 @@ def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
     table = pd.DataFrame({"configuration": ratio.index})
     for d in ratio.columns:
         table[f"depth {d}"] = [f"{shown(c, d)} ({accuracy(tested.loc[c, d], finite=True)})" for c in ratio.index]
-    activation = _factor(ratio, deep, "relu/default", sig)
-    init_relu, init_sig = _factor(ratio, deep, relu, "relu/default"), _factor(ratio, deep, "sigmoid/xavier", sig)
-    worker = "the init" if abs(math.log10(init_relu)) > abs(math.log10(activation)) else "the activation"
-    inits = [
-        f"{significant(factor, 2)} for {change}"
-        for factor, change in ((init_relu, "relu (default to kaiming)"), (init_sig, "sigmoid (default to xavier)"))
-        if math.isfinite(factor)
-    ]
     remedies = [c for c in ratio.index if "+" in c and c.startswith(sig)]
     remedy_text = "; ".join(f"{c}: {shown(c, deep)}, accuracy {tested.loc[c, deep]:.3f}" for c in remedies)
     sentence = (
         f"At {deep} hidden layers the sigmoid network (default init) has a first/last hidden-layer gradient ratio of "
         f"{shown(sig, deep)} (at {shallow}: {shown(sig, shallow)}) and accuracy {tested.loc[sig, deep]:.3f}; ReLU "
-        f"with Kaiming init {shown(relu, deep)} and {tested.loc[relu, deep]:.3f}. As separate factors: the "
-        f"activation alone (sigmoid to relu, default init) multiplies the ratio by {significant(activation, 2)}, the "
-        f"init alone by {' and '.join(inits) or 'a factor not measured (no init beside the default)'}: {worker} "
-        "does most of the work" + (f"; remedies: {remedy_text}." if remedies else ".")
+        f"with Kaiming init {shown(relu, deep)} and {tested.loc[relu, deep]:.3f}. {_factors(ratio, tested, deep)}"
+        + (f" Remedies: {remedy_text}." if remedies else "")
     )
-    return found(runs, combine(a, b), sentence, table, drawn={"runs": runs}, checks=checks)
+    checks = (*checks_a, *checks_b)
+    return found(runs, decide(combine, a, b), sentence, table, drawn={"runs": runs}, checks=checks)
+
+
+def _factors(ratio: pd.DataFrame, tested: pd.DataFrame, deep: int) -> str:
+    """Activation and init at the largest depth, alone and together: whether either alone trains the network or
+    the two interact."""
+    sig, relu = "sigmoid/default", "relu/kaiming"
+    alone = {
+        "the activation alone (relu, default init)": "relu/default",
+        "the init alone (sigmoid, kaiming)": "sigmoid/kaiming",
+    }
+    present = {label: config for label, config in alone.items() if config in ratio.index}
+    if not present:
+        return "Activation and init were not varied apart, so their shares cannot be told apart."
+    said = "; ".join(
+        f"{label}: ratio {significant(ratio.loc[c, deep], 2, finite=True)}, accuracy {tested.loc[c, deep]:.3f}"
+        for label, c in present.items()
+    )
+    learns = {label: bool(tested.loc[c, deep] >= LEARNED) for label, c in present.items()}
+    both = bool(tested.loc[relu, deep] >= LEARNED)
+    if both and not any(learns.values()):
+        reading = (
+            "neither factor alone trains the deep network and the two together do: the activation and the init "
+            "interact, and neither does most of the work on its own"
+        )
+    elif all(learns.values()):
+        reading = "either factor alone trains the deep network"
+    elif any(learns.values()):
+        reading = f"only {next(label for label, ok in learns.items() if ok)} trains the deep network"
+    else:
+        reading = "no configuration trains the deep network at this budget"
+    return f"Against sigmoid/default at depth {deep} ({tested.loc[sig, deep]:.3f}): {said}; {reading}."
 
 
 def _chosen(runs: pd.DataFrame, keys: list[str], remedy: pd.Series) -> pd.DataFrame:
@@ -207,22 +236,26 @@ def judge_regularization(runs: pd.DataFrame) -> Evidence:
     base = runs[runs["dropout"].eq(0) & runs["decay"].eq(0)].drop_duplicates(keys).set_index(keys)
     if base.empty:
         return Evidence(NO_EVIDENCE, "No unregularised baseline: run experiment=claims/regularization.")
-    verdicts, checks, texts, chosen_counts = [], [], [], {}
-    for label, remedy in (
-        ("dropout", runs["dropout"].gt(0) & runs["decay"].eq(0)),
-        ("weight decay", runs["dropout"].eq(0) & runs["decay"].gt(0)),
+    parts, checks, texts, edges = [], [], [], []
+    ratio = overlap(runs)
+    for label, remedy, value in (
+        ("dropout", runs["dropout"].gt(0) & runs["decay"].eq(0), "dropout"),
+        ("weight decay", runs["dropout"].eq(0) & runs["decay"].gt(0), "decay"),
     ):
         chosen = _chosen(runs, keys, remedy).reindex(base.index)
         cut, change = base["overfit_gap"] - chosen["overfit_gap"], chosen["test_accuracy"] - base["test_accuracy"]
-        works = bool(cut.mean() >= REG_GAP and change.mean() >= -REG_ACCURACY_LOSS)
-        verdicts.append(works)
-        checks += [
-            check(f"{label}: gap cut", cut, REG_GAP),
-            check(f"{label}: test accuracy change", change, -REG_ACCURACY_LOSS),
-        ]
-        value = "decay" if label == "weight decay" else "dropout"
-        chosen_counts.update({(label, v): n for v, n in chosen[value].value_counts().items()})
-        picks = ", ".join(f"{v:g} in {n}" for v, n in sorted(chosen[value].value_counts().items()))
+        pair = (
+            check(f"{label}: gap cut", cut, REG_GAP, ratio),
+            check(f"{label}: test accuracy change", change, -REG_ACCURACY_LOSS, ratio),
+        )
+        checks += pair
+        parts.append(all_of([c.holds for c in pair]))
+        counts = chosen[value].value_counts()
+        top = runs.loc[remedy, value].max()
+        at_edge = int(counts.get(top, 0))
+        if at_edge > len(chosen) / 2:
+            edges.append(f"{label} chose its grid's largest value ({top:g}) in {at_edge} of {len(chosen)} folds")
+        picks = ", ".join(f"{v:g} in {n}" for v, n in sorted(counts.items()))
         texts.append(
             f"{label} (chosen on validation: {picks} of {len(chosen)} folds) cuts the gap by "
             f"{points(cut.mean())} at {points(change.mean(), signed=True)} of test accuracy"
@@ -241,9 +274,11 @@ def judge_regularization(runs: pd.DataFrame) -> Evidence:
             "gap": [accuracy(v, finite=True) for v in cells["overfit_gap"]],
         }
     )
+    edge = f" At the grid's edge, the best may lie beyond it: {'; '.join(edges)}." if edges else ""
     sentence = (
         f"Without regularisation the gap is {base['overfit_gap'].mean():.3f} "
-        f"(test {base['test_accuracy'].mean():.3f}); " + "; ".join(texts) + "."
+        f"(test {base['test_accuracy'].mean():.3f}); " + "; ".join(texts) + "." + edge
     )
     numeric = ("train accuracy", "val accuracy", "test accuracy", "gap")
-    return found(runs, combine(*verdicts), sentence, table, numeric=numeric, drawn={"runs": runs}, checks=tuple(checks))
+    verdict = decide(combine, *parts)
+    return found(runs, verdict, sentence, table, numeric=numeric, drawn={"runs": runs}, checks=tuple(checks))

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from bench.report.claims.evidence import Check, Evidence
-from bench.report.claims.rules import MIN_SEEDS, NO_EVIDENCE
+from bench.report.claims.rules import MIN_SEEDS, NO_EVIDENCE, NOISE_FACTOR
 from bench.report.format import DASH, counted, mean_std
+from bench.report.stats.noise import corrected_se, replicates_to_settle
 from bench.report.table import designed
 
 NUMERIC = (
@@ -103,13 +104,22 @@ def found(
     )
 
 
-def check(label: str, per_replicate: pd.Series, threshold: float, value: float | None = None) -> Check:
-    """A rule's quantity against its threshold; the noise is the standard error of its per-replicate values
-    (``value`` defaults to their mean)."""
+def check(
+    label: str,
+    per_replicate: pd.Series,
+    threshold: float,
+    ratio: float,
+    value: float | None = None,
+    *,
+    below: bool = False,
+) -> Check:
+    """A rule's quantity against its threshold; its noise is the corrected standard error of its per-replicate
+    values (``ratio``: n_test/n_train of the splits, ``stats.resampled.overlap``); ``value`` defaults to their
+    mean."""
     values = pd.Series(per_replicate, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
-    noise = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) >= 2 else math.nan
     shown = float(values.mean()) if value is None else float(value)
-    return Check(label, shown, threshold, noise, len(values))
+    settle = replicates_to_settle(shown - threshold, values, ratio, NOISE_FACTOR)
+    return Check(label, shown, threshold, corrected_se(values, ratio), len(values), below, settle)
 
 
 def replicate_keys(runs: pd.DataFrame) -> list[str]:

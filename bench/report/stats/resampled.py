@@ -16,6 +16,7 @@ from scipy import stats
 
 from bench import protocol
 from bench.report.protocols import tagged
+from bench.report.stats.noise import corrected_interval95, corrected_se
 from bench.report.stats.scores import METRIC
 
 NO_FOLD = -1  # a holdout run's split is its seed alone
@@ -36,20 +37,24 @@ def corrected_t(differences: np.ndarray, ratio: float, test_rows: float = math.n
     """The corrected t statistic of paired differences and its two-sided p-value (J - 1 degrees of freedom);
     NaN for fewer than two splits or differences that are the same on every split (:func:`constant`)."""
     d = np.asarray(differences, dtype=float)
-    j = len(d)
-    if j < 2 or constant(d, test_rows) or (variance := d.var(ddof=1)) == 0:
+    if len(d) < 2 or constant(d, test_rows) or d.var(ddof=1) == 0:
         return math.nan, math.nan
-    t = d.mean() / math.sqrt((1 / j + ratio) * variance)
-    return float(t), float(2 * stats.t.sf(abs(t), j - 1))
+    t = d.mean() / corrected_se(d, ratio)
+    return float(t), float(2 * stats.t.sf(abs(t), len(d) - 1))
 
 
-def interval95(values: pd.Series) -> float:
-    """Half-width of the plain 95% t-interval of the mean (the leaderboard's spread of seeds, not a test); NaN for
-    fewer than two values."""
-    values = values.dropna()
-    if len(values) < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.975, len(values) - 1) * values.std() / np.sqrt(len(values)))
+def interval95(runs: pd.DataFrame, metric: str = METRIC) -> float:
+    """Half-width of the 95% interval of the mean of ``metric`` over one dataset's runs (one per split): the
+    corrected resampled standard error (:mod:`.noise`) times the t quantile; NaN for fewer than two splits."""
+    return corrected_interval95(runs[metric].dropna(), overlap(runs))
+
+
+def overlap(runs: pd.DataFrame) -> float:
+    """n_test/n_train of the runs' splits, the term the corrected variance adds for overlapping training sets; the
+    largest over the protocols present (the most cautious). NaN for no runs."""
+    if runs.empty:
+        return math.nan
+    return max(split_ratio(group, name) for name, group in tagged(runs).groupby("protocol"))
 
 
 def _param(runs: pd.DataFrame, column: str) -> pd.Series:
