@@ -60,8 +60,10 @@ def _leaderboard(ok: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         .reset_index()
     )
     # the interval of each mean over its splits, corrected for their overlapping training sets
-    ci = ok.groupby(KEYS)[ok.columns.tolist()].apply(interval95).rename("test_accuracy_ci95")
-    lb = lb.merge(ci.reset_index(), on=KEYS, how="left")
+    ci = pd.DataFrame(
+        [(*key, interval95(group)) for key, group in ok.groupby(KEYS)], columns=[*KEYS, "test_accuracy_ci95"]
+    )
+    lb = lb.merge(ci, on=KEYS, how="left")
     per_dataset = lb.groupby("dataset")["test_accuracy_mean"]
     lb["best"] = lb["test_accuracy_mean"].eq(per_dataset.transform("max"))
     lb["rank"] = per_dataset.rank(ascending=False, method="average")

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from bench.report.claims import design
 from bench.report.claims.design import Design, Designs, design_of, missing
 from bench.report.claims.evidence import Evidence
 from bench.report.claims.figures import FIGURES
@@ -30,11 +31,15 @@ from bench.report.claims.rules import (
 )
 from bench.report.claims.runs import claim_runs
 
+CONFIGS = "configs"  # the designs of conf/experiment/<suite>/, looked up when a claim is assessed
 
-def assess(claim: Claim, table: pd.DataFrame, designs: Designs | None = design_of) -> Evidence:
+
+def assess(claim: Claim, table: pd.DataFrame, designs: Designs | str | None = CONFIGS) -> Evidence:
     """The claim's evidence in ``table``: its rule applied to its runs, and its figures. ``designs`` gives the grid
-    each sweep's runs must cover (None: rule on whatever runs there are, for tables made by hand)."""
+    each sweep's runs must cover (:data:`CONFIGS`: the project's configs; None: rule on whatever runs there are,
+    for tables made by hand)."""
     runs = claim_runs(table, claim.name)
+    designs = design.design_of if designs == CONFIGS else designs
     if designs is not None and not runs.empty and (why := missing(runs, claim.sweeps, designs)) is not None:
         return Evidence(NO_EVIDENCE, f"No evidence: {why}.", runs=len(runs), seeds=runs["seed"].nunique())
     evidence = JUDGES[claim.name](runs)
@@ -44,7 +49,7 @@ def assess(claim: Claim, table: pd.DataFrame, designs: Designs | None = design_o
     return replace(evidence, figures=FIGURES[claim.name](runs, evidence.drawn)) if evidence.drawn else evidence
 
 
-def judge_all(table: pd.DataFrame, designs: Designs | None = design_of) -> list[tuple[Claim, Evidence]]:
+def judge_all(table: pd.DataFrame, designs: Designs | str | None = CONFIGS) -> list[tuple[Claim, Evidence]]:
     """Every claim with its evidence in ``table`` (``no evidence`` where its sweeps did not run)."""
     return [(claim, assess(claim, table, designs)) for claim in CLAIMS]
 

@@ -84,7 +84,8 @@ def missing(runs: pd.DataFrame, sweeps: tuple[str, ...], designs: Designs = desi
         if here.empty:
             return f"the sweep {suite}/{sweep} has no finished runs: run experiment={suite}/{sweep}"
         keys = [key for key, _ in design.grid]
-        cells = here.assign(**{f"_{k}": _column(here, k) for k in keys}).groupby([f"_{k}" for k in keys]).size()
+        columns = here.assign(**{f"_{k}": _column(here, k) for k in keys})
+        cells = columns.groupby([f"_{k}" for k in keys]).size() if keys else pd.Series([len(here)])
         for key, values in design.grid:
             seen = _column(here, key).nunique()
             if seen < len(values):

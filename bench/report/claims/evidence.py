@@ -56,7 +56,7 @@ class Check:
 
     def said(self) -> str:
         """The check in words: the quantity, its value against the threshold with its noise, the replicates."""
-        sign = "<=" if self.below else ">="
+        sign = "at most" if self.below else "at least"
         more = (
             ""
             if self.settle != self.settle
@@ -65,8 +65,8 @@ class Check:
             else f"; about {self.settle:.0f} replicates would settle it"
         )
         return (
-            f"{self.label} = {self.value:.3g} against {sign} {self.threshold:.3g}, within {NOISE_FACTOR:g} x "
-            f"{self.noise:.2g} (corrected standard error over {self.n} replicates){more}"
+            f"{self.label} is {self.value:.3g} where the rule asks {sign} {self.threshold:.3g}, within "
+            f"{NOISE_FACTOR:g} x {self.noise:.2g} (corrected standard error over {self.n} replicates){more}"
         )
 
 

@@ -46,7 +46,7 @@ from bench.report.claims.runs import (
     too_few,
 )
 from bench.report.claims.speed import judge_optimizers
-from bench.report.format import accuracy, percent, points, significant
+from bench.report.format import accuracy, counted, percent, points, significant
 from bench.report.stats.resampled import overlap
 
 
@@ -114,7 +114,8 @@ def judge_trees_overfit(runs: pd.DataFrame) -> Evidence:
     shown = ", ".join(f"{m} {points(v, signed=True)}" for m, v in mean.items() if m != "decision_tree")
     sentence = (
         f"Choosing the tree's depth and ccp_alpha on validation data raises its test accuracy by "
-        f"{points(mean['decision_tree'], signed=True)} over the unpruned tree (mean over {datasets} datasets), "
+        f"{points(mean['decision_tree'], signed=True)} over the unpruned tree "
+        f"(mean over {counted(datasets, 'dataset')}), "
         f"against {shown} for the other families tuned over their uncontrolled versions; the tree's gain is the "
         f"largest on {len(largest)} of {datasets} datasets; the unpruned tree's train-test gap is {points(gap.mean())}."
     )
@@ -296,15 +297,10 @@ def judge_svm_linear_data(runs: pd.DataFrame) -> Evidence:
             ),
         ]
     nonlinear = means.drop(index=LINEAR_SET)
-    a = all_of([c.holds for c in checks_a])
-    b = all_of([c.holds for c in checks_b]) if checks_b else False
+    a, b = all_of([c.holds for c in checks_a]), all_of([c.holds for c in checks_b]) if checks_b else False
     fails = sorted({c.label.split(":")[0] for c in checks_b if not c.passes})
-    table = mean_std_table(
-        runs.groupby(["dataset", "model_name", "seed"])["test_accuracy"].mean().reset_index(),
-        "dataset",
-        "model_name",
-        "test_accuracy",
-    )
+    per_seed = runs.groupby(["dataset", "model_name", "seed"])["test_accuracy"].mean().reset_index()
+    table = mean_std_table(per_seed, "dataset", "model_name", "test_accuracy")
     table["Bayes accuracy"] = table["dataset"].map(lambda d: accuracy(BAYES_ACCURACY.get(d, math.nan), finite=True))
     table["MLP: share closed"] = table["dataset"].map(lambda d: percent(closed[d]) if d in closed else "")
     missed = "" if not fails else f" (the MLP misses the rule on {', '.join(fails)})"

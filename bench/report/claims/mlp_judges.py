@@ -136,11 +136,8 @@ def judge_vanishing_gradients(runs: pd.DataFrame) -> Evidence:
         )
     sig_log, relu_log = _seed_log_ratio(runs, sig, deep), _seed_log_ratio(runs, relu, deep)
     sig_shallow = _seed_log_ratio(runs, sig, shallow)
-    accuracy_gap = (
-        runs[runs["config"].eq(relu) & runs["depth"].eq(deep)].groupby("seed")["test_accuracy"].mean()
-        - runs[runs["config"].eq(sig) & runs["depth"].eq(deep)].groupby("seed")["test_accuracy"].mean()
-    )
-    noise = overlap(runs)
+    deepest = runs[runs["depth"].eq(deep)].groupby(["config", "seed"])["test_accuracy"].mean()
+    accuracy_gap, noise = deepest.loc[relu] - deepest.loc[sig], overlap(runs)
     checks_a = (
         check(f"log10 ratio, sigmoid/default at depth {deep}", sig_log, math.log10(VANISHING_RATIO), noise, below=True),
         check(
@@ -223,9 +220,7 @@ def judge_regularization(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "regularization")) is not None:
         return few
     if "val_accuracy" not in runs or runs["val_accuracy"].isna().all():
-        return Evidence(
-            NO_EVIDENCE, "No validation accuracy: run experiment=claims/regularization (+protocol.validation_fraction)."
-        )
+        return Evidence(NO_EVIDENCE, "No validation accuracy: run experiment=claims/regularization.")
     runs = runs.assign(
         dropout=param_number(runs, "model.dropout", 0.0), decay=param_number(runs, "model.weight_decay", 0.0)
     )
@@ -252,17 +247,15 @@ def judge_regularization(runs: pd.DataFrame) -> Evidence:
         parts.append(all_of([c.holds for c in pair]))
         counts = chosen[value].value_counts()
         top = runs.loc[remedy, value].max()
-        at_edge = int(counts.get(top, 0))
-        if at_edge > len(chosen) / 2:
+        if (at_edge := int(counts.get(top, 0))) > len(chosen) / 2:
             edges.append(f"{label} chose its grid's largest value ({top:g}) in {at_edge} of {len(chosen)} folds")
         picks = ", ".join(f"{v:g} in {n}" for v, n in sorted(counts.items()))
         texts.append(
             f"{label} (chosen on validation: {picks} of {len(chosen)} folds) cuts the gap by "
             f"{points(cut.mean())} at {points(change.mean(), signed=True)} of test accuracy"
         )
-    cells = runs.groupby(["dropout", "decay"])[
-        ["train_accuracy", "val_accuracy", "test_accuracy", "overfit_gap"]
-    ].mean()
+    measured = ["train_accuracy", "val_accuracy", "test_accuracy", "overfit_gap"]
+    cells = runs.groupby(["dropout", "decay"])[measured].mean()
     table = pd.DataFrame(
         {
             "dropout": [f"{k[0]:g}" for k in cells.index],

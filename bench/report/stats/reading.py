@@ -11,6 +11,7 @@ from bench.report.stats.analysis import MIN_DATASETS, MIN_MODELS, Statistics
 from bench.report.stats.bayes import ROPE
 
 DECIDED = 0.95  # a posterior probability above this is read as a decision
+POWER = 0.5  # a test whose smallest attainable p is above this share of alpha has no power to separate most pairs
 LEVEL, DECISION = number(ALPHA), number(DECIDED)
 
 
@@ -92,19 +93,56 @@ def pairwise(c: Comparison) -> list[str]:
             continue
         better, worse = (a, b) if (c.scores[a] - c.scores[b]).median() >= 0 else (b, a)
         differ.append(f"{better} scores above {worse} (p = {significant(p)})")
+    floor = min(len(pairs) * 2.0 ** (1 - len(c.scores)), 1.0)  # Holm's smallest: the best pair times the pairs
     lines = [
         f"Pairwise, by the Wilcoxon signed-rank test over the datasets with Holm's correction for "
         f"{counted(len(pairs), 'pair')} (the thick lines in the diagram join models it does not separate)."
     ]
-    if (floor := len(pairs) * 2.0 ** (1 - len(c.scores))) >= ALPHA:
+    weak = floor >= POWER * ALPHA
+    if weak:
         lines.append(
             f"With {_datasets(len(c.scores))} and {integer(len(pairs))} pairs, the smallest p-value Holm's correction "
-            f"can give is {significant(min(floor, 1.0))}: no pair can reach {LEVEL} until there are more datasets."
+            f"can give is {significant(floor)}"
+            + (
+                f": no pair can reach {LEVEL} until there are more datasets."
+                if floor >= ALPHA
+                else f", near {LEVEL}: only a pair ordered the same way on every dataset can reach it."
+            )
         )
     if differ:
         lines.append(f"Significantly different at alpha {LEVEL}: " + "; ".join(differ) + ".")
     if same:
-        lines.append("Not significantly different: " + "; ".join(same) + ".")
+        said = "No power to separate, at this number of datasets" if weak else "Not significantly different"
+        lines.append(f"{said}: " + "; ".join(same) + ".")
+    return lines + disagreements(c, pairs)
+
+
+def disagreements(c: Comparison, pairs: list[tuple[str, str]]) -> list[str]:
+    """Pairs Nemenyi's critical difference separates and Wilcoxon-Holm does not, or the reverse, and why."""
+    if c.friedman is None or c.cd != c.cd:
+        return []
+    nemenyi_only, wilcoxon_only = [], []
+    for a, b in pairs:
+        apart, p = abs(c.ranks[a] - c.ranks[b]) > c.cd, c.pairwise_p.loc[a, b]
+        if apart and p >= ALPHA:
+            nemenyi_only.append(f"{a} and {b} (rank gap {number(abs(c.ranks[a] - c.ranks[b]))}, p = {significant(p)})")
+        elif not apart and p < ALPHA:
+            wilcoxon_only.append(f"{a} and {b} (rank gap {number(abs(c.ranks[a] - c.ranks[b]))}, p = {significant(p)})")
+    lines = []
+    if nemenyi_only:
+        lines.append(
+            f"Nemenyi's critical difference ({number(c.cd)}) separates {'; '.join(nemenyi_only)}, which Wilcoxon-Holm "
+            "does not. The two ask different questions: Nemenyi compares average ranks among all the models at once, "
+            "so a pair's gap depends on where the other models rank, while Wilcoxon tests the pair's own differences "
+            "and pays Holm's correction for every pair. This report reads Wilcoxon-Holm (Benavoli, Corani and "
+            "Mangili, 2016), so these pairs stay unseparated."
+        )
+    if wilcoxon_only:
+        lines.append(
+            f"Wilcoxon-Holm separates {'; '.join(wilcoxon_only)} within Nemenyi's critical difference "
+            f"({number(c.cd)}): the pair's differences point the same way on nearly every dataset, though the other "
+            "models' ranks keep their average ranks close."
+        )
     return lines
 
 
@@ -122,8 +160,9 @@ def families(s: Statistics) -> list[str]:
     verdict = "; ".join(decided) + "." if decided else "no pair of families is decided."
     return [
         f"The Bayesian signed-rank test (Benavoli et al., 2017) compares each pair of families over the "
-        f"{_datasets(len(s.family_scores))}, each family by its best model on each dataset (the highest mean test "
-        f"accuracy there, which favours a family swept over more settings); differences within "
+        f"{_datasets(len(s.family_scores))}, each family by one model per dataset chosen without that dataset's "
+        f"test scores (the highest validation accuracy inside the training folds, else the best on the other "
+        f"datasets), so a family swept over more settings gains nothing from the choice; differences within "
         f"{points(ROPE)} count as practically equivalent (the ROPE). A probability above {DECISION} is a decision: "
         + verdict
     ]
@@ -141,10 +180,22 @@ def splits(table: pd.DataFrame) -> list[str]:
         "1/(k − 1) for k-fold cross-validation), because the splits' training sets overlap."
     ]
     if len(tested):
+        datasets = tested.groupby(["dataset", "protocol"])["tests"].first()
+        expected = float((tested["p"].lt(ALPHA)).size * ALPHA)
         lines.append(
-            f"{integer(tested['p'].lt(ALPHA).sum())} of {integer(len(tested))} tested pairs differ at p < {LEVEL} "
-            "(each p-value is for its own pair, not corrected for the number of pairs)."
+            f"{integer(tested['p_holm'].lt(ALPHA).sum())} of {integer(len(tested))} tested pairs differ at p < {LEVEL} "
+            f"after Holm's correction within each dataset ({integer(len(datasets))} datasets, "
+            f"{integer(datasets.min())} to {integer(datasets.max())} tests each); uncorrected, "
+            f"{integer(tested['p'].lt(ALPHA).sum())} would, where about {number(expected)} would by chance alone if "
+            "no pair differed."
         )
+        j = int(tested["splits"].median())
+        if j <= 3:
+            lines.append(
+                f"With a median of {counted(j, 'split')} per pair the t-test has {counted(j - 1, 'degree')} of "
+                "freedom: it can separate only large, steady differences. Repeated splits (more seeds under "
+                "cross-validation) give it power."
+            )
     if few := int(table["splits"].lt(2).sum()):
         lines.append(
             f"{counted(few, 'pair')} {'has' if few == 1 else 'have'} a single split in common (one seed): "

@@ -16,6 +16,7 @@ from scipy import stats
 
 from bench import protocol
 from bench.report.protocols import tagged
+from bench.report.stats.across import holm
 from bench.report.stats.noise import corrected_interval95, corrected_se
 from bench.report.stats.scores import METRIC
 
@@ -108,9 +109,12 @@ def _pairs(runs: pd.DataFrame, order: list[str], metric: str, ratio: float, rows
 
 def per_dataset(ok: pd.DataFrame, order: list[str], metric: str = METRIC) -> pd.DataFrame:
     """For every dataset (variants apart), protocol and pair of models: the number of paired splits J, the mean
-    difference ``model_a - model_b``, the corrected t and its p, and whether the difference is the same on every
-    split (``identical``: then no t and no p). Pairs follow ``order`` (models not in it last)."""
+    difference ``model_a - model_b``, the corrected t and its p, whether the difference is the same on every split
+    (``identical``: then no t and no p), and ``p_holm``: p adjusted by Holm's method over the ``tests`` pairs tested
+    on that dataset under that protocol (a dataset with many models tests many pairs, and some would pass at 0.05
+    by chance alone). Pairs follow ``order`` (models not in it last)."""
     columns = ["dataset", "protocol", "model_a", "model_b", "splits", "difference", "t", "p", "identical"]
+    columns += ["tests", "p_holm"]
     if ok.empty:
         return pd.DataFrame(columns=columns)
     runs = splits(ok)
@@ -119,5 +123,9 @@ def per_dataset(ok: pd.DataFrame, order: list[str], metric: str = METRIC) -> pd.
     for (dataset, name), group in runs.groupby(["dataset", "protocol"], sort=True):
         ratio, n_test = split_ratio(group, name), test_rows(group, name)
         pairs = _pairs(group, order, metric, ratio, n_test)
-        rows += [{"dataset": dataset, "protocol": name, **pair} for pair in pairs]
+        tested = [i for i, pair in enumerate(pairs) if pair["p"] == pair["p"]]
+        adjusted = holm(np.array([pairs[i]["p"] for i in tested])) if tested else []
+        for i, p in zip(tested, adjusted, strict=True):
+            pairs[i]["p_holm"] = float(p)
+        rows += [{"dataset": dataset, "protocol": name, "tests": len(tested), **pair} for pair in pairs]
     return pd.DataFrame(rows, columns=columns)

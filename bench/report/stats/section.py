@@ -56,6 +56,7 @@ def _splits(s: Statistics) -> DisplayTable:
         difference=[points(d, signed=True) for d in table["difference"]],
         t=[why or number(t) for why, t in zip(untested, table["t"], strict=True)],
         p=[why or significant(p) for why, p in zip(untested, table["p"], strict=True)],
+        p_holm=[why or significant(p) for why, p in zip(untested, table["p_holm"], strict=True)],
     )
     columns = {
         "dataset": ("Dataset", None),
@@ -66,9 +67,15 @@ def _splits(s: Statistics) -> DisplayTable:
         "difference": ("Mean difference A − B", text),
         "t": ("Corrected t", text),
         "p": ("p", text),
+        "tests": ("Tests on the dataset", integer),
+        "p_holm": ("p, Holm within the dataset", text),
     }
-    bold = pd.DataFrame({"p": table["p"].lt(ALPHA)})
-    return display_table(cells, columns, "Corrected resampled t-test per dataset and pair of models", bold=bold)
+    bold = pd.DataFrame({"p_holm": table["p_holm"].lt(ALPHA)})
+    caption = (
+        f"Corrected resampled t-test per dataset and pair of models (bold: Holm-adjusted p below {LEVEL} over the "
+        "dataset's tests)"
+    )
+    return display_table(cells, columns, caption, bold=bold)
 
 
 def statistics_section(ok: pd.DataFrame, s: Statistics | None = None) -> Section:
