@@ -45,19 +45,23 @@ def group_defaults(group: str, choice: str) -> dict[str, Any] | None:
     with the default seed (a value that follows the sweep's seed, ``random_state``, tells no configuration apart);
     None where the choice cannot be composed alone. A cache: each choice is composed once per process. Inside a
     Hydra app Hydra's own search path is used, elsewhere ``conf/``."""
-    from hydra import compose
-    from hydra.core.global_hydra import GlobalHydra
-
-    overrides = [f"{group}={choice}"]
     try:
-        if GlobalHydra.instance().is_initialized():
-            config = compose("config", overrides)
-        else:
-            with composer() as compose_here:
-                config = compose_here(overrides)
+        config = compose_anywhere([f"{group}={choice}"])
         return OmegaConf.to_container(config[group], resolve=True, throw_on_missing=False)
     except Exception:  # a choice that needs other settings to compose (or a name that is not a choice)
         return None
+
+
+def compose_anywhere(overrides: list[str], hydra: bool = False) -> DictConfig:
+    """``config.yaml`` composed with ``overrides``, inside a Hydra app (a sweep's callback: Hydra's own search
+    path) or outside one (``conf/``); ``hydra=True`` keeps Hydra's own node."""
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        return compose("config", overrides, return_hydra_config=hydra)
+    with composer() as compose_here:
+        return compose_here(overrides, hydra)
 
 
 def chosen(group: str) -> str | None:

@@ -11,7 +11,7 @@ from bench.report.display import Section, display_table
 from bench.report.format import accuracy, counted, number, points, significant
 from bench.report.stats.across import ALPHA, FEW_DATASETS
 from bench.report.stats.analysis import MIN_DATASETS, Statistics
-from bench.report.stats.reading import DECIDED, LEVEL
+from bench.report.stats.reading import DECIDED, LEVEL, decided_pairs
 
 TIE = 1e-9  # mean accuracies this close are the same result
 
@@ -96,16 +96,12 @@ def statistics_sentence(s: Statistics) -> str:
 
 
 def families_sentence(s: Statistics) -> str | None:
-    decided = []
-    for row in s.families.itertuples():
-        if row.p_a > DECIDED:
-            decided.append(f"{row.family_a} beats {row.family_b}")
-        elif row.p_b > DECIDED:
-            decided.append(f"{row.family_b} beats {row.family_a}")
-        elif row.p_rope > DECIDED:
-            decided.append(f"{row.family_a} and {row.family_b} are practically equivalent")
     if s.families.empty:
         return None
+    decided = [
+        f"{a} beats {b}" if relation == "better" else f"{a} and {b} are practically equivalent"
+        for a, relation, b, _ in decided_pairs(s)
+    ]
     verdict = "; ".join(decided) if decided else "no pair of families is decided"
     return f"Bayesian signed-rank test per pair of families (P > {number(DECIDED)}): {verdict}."
 

@@ -44,11 +44,10 @@ def design_of(suite: str, sweep: str) -> Design | None:
     config composes."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from bench.config import composer
+    from bench.config import compose_anywhere
 
     try:
-        with composer() as compose:
-            cfg = compose([f"experiment={suite}/{sweep}"], hydra=True)
+        cfg = compose_anywhere([f"experiment={suite}/{sweep}"], hydra=True)
     except Exception:  # a suite or sweep this version does not have
         return None
     parser = OverridesParser.create()

@@ -146,17 +146,29 @@ def disagreements(c: Comparison, pairs: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
+def decided_pairs(s: Statistics) -> list[tuple[str, str, str, float]]:
+    """The pairs of families the Bayesian test decides: ``(a, relation, b, P)``, relation ``better`` (a better than
+    b) or ``equivalent``."""
+    found = []
+    for row in s.families.itertuples():
+        if row.p_a > DECIDED:
+            found.append((row.family_a, "better", row.family_b, row.p_a))
+        elif row.p_b > DECIDED:
+            found.append((row.family_b, "better", row.family_a, row.p_b))
+        elif row.p_rope > DECIDED:
+            found.append((row.family_a, "equivalent", row.family_b, row.p_rope))
+    return found
+
+
 def families(s: Statistics) -> list[str]:
     if s.families.empty:
         return []
-    decided = []
-    for row in s.families.itertuples():
-        if row.p_a > DECIDED:
-            decided.append(f"{row.family_a} is better than {row.family_b} (P = {accuracy(row.p_a)})")
-        elif row.p_b > DECIDED:
-            decided.append(f"{row.family_b} is better than {row.family_a} (P = {accuracy(row.p_b)})")
-        elif row.p_rope > DECIDED:
-            decided.append(f"{row.family_a} and {row.family_b} are practically equivalent (P = {accuracy(row.p_rope)})")
+    decided = [
+        f"{a} is better than {b} (P = {accuracy(p)})"
+        if relation == "better"
+        else f"{a} and {b} are practically equivalent (P = {accuracy(p)})"
+        for a, relation, b, p in decided_pairs(s)
+    ]
     verdict = "; ".join(decided) + "." if decided else "no pair of families is decided."
     return [
         f"The Bayesian signed-rank test (Benavoli et al., 2017) compares each pair of families over the "

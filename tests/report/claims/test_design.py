@@ -71,3 +71,16 @@ def test_a_claim_with_a_missing_cell_has_no_evidence():
     claim = next(k for k in c.CLAIMS if k.name == "knn_dimension")
     evidence = c.assess(claim, table)  # the real design: 6 noise levels x 4 models x 3 seeds
     assert evidence.verdict == c.NO_EVIDENCE and "claims/knn_dimension" in evidence.sentence
+
+
+def test_design_of_inside_a_hydra_app():
+    """A sweep's callback writes its report with Hydra initialized: the designs compose there too."""
+    from hydra import initialize_config_dir
+
+    from bench.config import CONFIG_DIR
+
+    design_of.cache_clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        assert design_of("claims", "svm_cost") == design_of.__wrapped__("claims", "svm_cost")
+        assert design_of("claims", "svm_cost").cells == 6 * 4 * 3
+    design_of.cache_clear()
