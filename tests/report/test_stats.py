@@ -14,7 +14,7 @@ from scipy import stats
 from bench.report.stats.across import friedman, holm, nemenyi_cd, wilcoxon_holm, wilcoxon_p
 from bench.report.stats.bayes import family_posteriors, signed_rank
 from bench.report.stats.resampled import corrected_t, per_dataset, split_ratio
-from bench.report.stats.scores import family_scores, model_scores
+from bench.report.stats.scores import family_choices, family_scores, model_scores
 from bench.report.stats.section import IDENTICAL, NOT_ENOUGH, statistics_section
 from bench.report.summaries import prepare
 
@@ -257,3 +257,46 @@ def test_the_reading_says_when_holm_leaves_no_pair_a_chance() -> None:
     text = _text(statistics_section(runs))
     assert "rejects equal performance" in text
     assert "With 6 datasets and 6 pairs, the smallest p-value Holm's correction can give is 0.188" in text
+
+
+def test_family_representatives_are_chosen_on_validation_never_on_test() -> None:
+    scores = _scores()
+    # mlp2 scores higher on test everywhere, but mlp is better on validation: mlp represents the family
+    runs = _runs(scores.assign(mlp2=scores["mlp"] + 0.1), spread=0)
+    runs.loc[runs["model"].eq("mlp2"), "family"] = "neural"
+    runs["tuning_best_val_accuracy"] = np.where(runs["model"].eq("mlp2"), 0.5, 0.9)
+    choices = family_choices(runs)
+    neural = choices[choices["family"].eq("neural")]
+    assert set(neural["model"]) == {"mlp"} and set(neural["by"]) == {"validation"}
+    assert family_scores(runs)["neural"].to_numpy() == pytest.approx(scores["mlp"].to_numpy())
+    # without validation scores: the model best on the other datasets, so a dataset's own test never chooses
+    runs = runs.drop(columns="tuning_best_val_accuracy")
+    runs.loc[runs["model"].eq("mlp2") & runs["dataset"].eq("d0"), "test_accuracy"] = 0.0
+    choices = family_choices(runs).set_index(["dataset", "family"])
+    assert choices.loc[("d0", "neural"), "model"] == "mlp2" and choices.loc[("d0", "neural"), "by"] == "other datasets"
+    assert choices.loc[("d0", "neural"), "score"] == 0.0
+
+
+def test_per_dataset_tests_are_holm_corrected_within_each_dataset() -> None:
+    table = per_dataset(_runs(_scores(), seeds=5, spread=0.02), list(FAMILY))
+    for _, group in table.groupby("dataset"):
+        tested = group[group["p"].notna()]
+        assert (group["tests"] == len(tested)).all()
+        assert tested["p_holm"].to_numpy() == pytest.approx(holm(tested["p"].to_numpy()))
+    assert (table["p_holm"] >= table["p"]).all()
+    text = _text(statistics_section(_runs(_scores(), seeds=5, spread=0.02)))
+    assert "after Holm's correction within each dataset (8 datasets, 6 to 6 tests each)" in text
+    assert "p, Holm within the dataset" in text
+
+
+def test_the_reading_says_no_power_and_why_nemenyi_and_wilcoxon_disagree() -> None:
+    # ten datasets, seven models: Holm's smallest p is 21 x 2/2^10 = 0.041, near alpha
+    rng = np.random.default_rng(3)
+    models = [f"m{i}" for i in range(7)]
+    values = 0.8 + np.linspace(0.06, 0, 7) + rng.normal(0, 0.005, (10, 7))
+    scores = pd.DataFrame(values, index=[f"d{i}" for i in range(10)], columns=models)
+    scores.loc["d0", "m0"] -= 0.2  # best on nine datasets, worst by far on one: far ahead in rank, not by Wilcoxon
+    text = _text(statistics_section(_runs(scores, seeds=2)))
+    assert "the smallest p-value Holm's correction can give is 0.041, near 0.05" in text
+    assert "No power to separate, at this number of datasets:" in text
+    assert "which Wilcoxon-Holm does not. The two ask different questions" in text
