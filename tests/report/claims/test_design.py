@@ -84,3 +84,16 @@ def test_design_of_inside_a_hydra_app():
         assert design_of("claims", "svm_cost") == design_of.__wrapped__("claims", "svm_cost")
         assert design_of("claims", "svm_cost").cells == 6 * 4 * 3
     design_of.cache_clear()
+
+
+def test_the_knife_edge_claims_have_the_replicates_and_grids_their_rules_ask():
+    from bench.report.claims.rules import COMPARISON_SEEDS, SELECTION_SEEDS
+
+    def grid(sweep: str) -> dict[str, tuple[str, ...]]:
+        return dict(design_of("claims", sweep).grid)
+
+    for sweep in ("mlp_scale", "mlp_scale_generated", "mlp_scale_wide", "regularization", "regularization_decay"):
+        assert len(grid(sweep)["seed"]) >= 5, sweep
+    assert len(grid("optimizers")["seed"]) == len(SELECTION_SEEDS) + COMPARISON_SEEDS and COMPARISON_SEEDS >= 10
+    assert max(map(float, grid("regularization")["model.dropout"])) > 0.5
+    assert max(map(float, grid("regularization_decay")["model.weight_decay"])) > 0.1
