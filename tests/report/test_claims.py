@@ -745,3 +745,40 @@ def test_claims_quick_through_the_cli(tmp_path):
         verdicts = [f"Verdict: {v}." for v in (c.SUPPORTED, c.NOT_SUPPORTED, c.MIXED)]
         assert any(v in section for v in verdicts), claim.name
         assert f"## Claim {i}: {claim.title}" in md
+
+
+# -- inconclusive at this power, judge by judge: a deciding quantity within 2 corrected standard errors ----------
+
+
+def test_svm_cost_inconclusive_near_its_threshold():
+    near = verdict("svm_cost", cost_rows(1.51))
+    assert near.verdict == c.INCONCLUSIVE
+    assert "Undecided at this power: SVM's fit-time exponent is 1.48" in near.sentence
+
+
+def test_vanishing_gradients_inconclusive_when_relus_gain_is_near_tenfold():
+    rows = vanishing_rows(0.001, 0.01)  # relu/kaiming exactly 10 times sigmoid's ratio at depth 8
+    for r in rows:
+        deep = r["params.model.hidden_layer_sizes"].count(",") == 7
+        if deep and (r["params.model.activation"], r["params.model.init"]) == ("relu", "kaiming"):
+            r["training/grad_ratio_first_last"] *= (0.5, 1.0, 2.0)[r["seed"]]
+    near = verdict("vanishing_gradients", rows)
+    assert near.verdict == c.INCONCLUSIVE and "log10 (relu/kaiming over sigmoid/default)" in near.sentence
+
+
+def test_regularization_inconclusive_when_a_cut_is_within_its_noise():
+    rows = regularization_rows({(0.0, 0.01): (0.25, 0.8, 0.83)})  # weight decay cuts the gap by 5 points
+    for r in rows:
+        if (r["params.model.dropout"], r["params.model.weight_decay"]) == ("0.0", "0.01"):
+            r["overfit_gap"] += 0.02 * ((r["seed"] + r["fold"]) % 3 - 1)
+    near = verdict("regularization", rows)
+    assert near.verdict == c.INCONCLUSIVE and "weight decay: gap cut" in near.sentence
+
+
+def test_optimizers_inconclusive_when_a_speed_up_is_within_its_noise():
+    rows = optimizer_rows({**FAST, ("adagrad", "32", 0.1): (32000, 32000)})  # 0.8 times mini-batch SGD's 40,000
+    for r in rows:
+        if r["params.model.optimizer"] == "adagrad" and r["seed"] >= 3:
+            r["training/examples_to_target"] *= (0.9, 1.1, 1.0)[r["seed"] - 3]
+    near = verdict("optimizers", rows)
+    assert near.verdict == c.INCONCLUSIVE and "Adagrad / mini-batch SGD" in near.sentence
