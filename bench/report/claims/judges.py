@@ -307,7 +307,8 @@ def judge_svm_linear_data(runs: pd.DataFrame) -> Evidence:
     sentence = (
         f"On linearly separable data with flipped labels ({LINEAR_SET}, Bayes accuracy "
         f"{BAYES_ACCURACY[LINEAR_SET]:.3f}) the best SVM ({svm}) scores {linear[svm]:.3f} against {linear[rival]:.3f} "
-        f"for the best other model ({rival}) and {linear[mlp]:.3f} for the MLP; on {', '.join(nonlinear.index)} the "
+        f"for the best other model ({rival}){'' if rival == mlp else f' and {linear[mlp]:.3f} for the MLP'}; on "
+        f"{', '.join(nonlinear.index)} the "
         f"MLP scores {', '.join(f'{v:.3f}' for v in nonlinear[mlp])} against the linear SVM's "
         f"{', '.join(f'{v:.3f}' for v in nonlinear['svm_linear'])} and Bayes accuracies of "
         f"{', '.join(f'{BAYES_ACCURACY.get(d, math.nan):.3f}' for d in nonlinear.index)}, closing "
