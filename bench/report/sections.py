@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from bench.report.claims import designs_run, judge_all
-from bench.report.claims.rules import INCONCLUSIVE_RULE, NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
+from bench.report.claims.rules import INCONCLUSIVE, INCONCLUSIVE_RULE, NO_EVIDENCE, NOISE_FACTOR, VANISHING_RATIO
 from bench.report.display import Section, display_table
 from bench.report.format import DASH, accuracy, cell, counted, integer, mean_std, number, significant, text
 
@@ -247,9 +247,9 @@ def _claims_overview(judged: list, designs: list[str]) -> Section:
     )
     overview.notes.append(
         "Each verdict follows from a rule fixed before the sweeps ran (below, and in conf/experiment/claims/): "
-        f"supported, not supported or mixed. {INCONCLUSIVE_RULE} Noise is the corrected resampled standard error "
-        "(Nadeau and Bengio: the splits' training sets overlap). python -m bench experiment=claims runs the sweeps "
-        "of all eight."
+        f"supported, not supported, mixed or {INCONCLUSIVE}. {INCONCLUSIVE_RULE} Noise is the corrected resampled "
+        "standard error (Nadeau and Bengio: the splits' training sets overlap). python -m bench experiment=claims "
+        "runs the sweeps of all eight."
     )
     return overview
 

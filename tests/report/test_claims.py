@@ -782,3 +782,20 @@ def test_optimizers_inconclusive_when_a_speed_up_is_within_its_noise():
             r["training/examples_to_target"] *= (0.9, 1.1, 1.0)[r["seed"] - 3]
     near = verdict("optimizers", rows)
     assert near.verdict == c.INCONCLUSIVE and "Adagrad / mini-batch SGD" in near.sentence
+
+
+def test_vanishing_gradients_reads_activation_and_init_as_an_interaction():
+    rows = vanishing_rows(0.001, 0.8)
+    extra = []
+    for r in rows:
+        deep = r["params.model.hidden_layer_sizes"].count(",") == 7
+        config = (r["params.model.activation"], r["params.model.init"], r["params.model.batch_norm"])
+        if deep and config == ("relu", "default", "False"):
+            r["test_accuracy"] = 0.1  # relu with the default init fails at depth
+        if config == ("sigmoid", "xavier", "False"):
+            extra.append({**r, "params.model.init": "kaiming", "run_id": r["run_id"] + "k"})
+    sentence = verdict("vanishing_gradients", rows + extra).sentence
+    assert "neither factor alone trains the deep network and the two together do: the activation and the init " in (
+        sentence
+    )
+    assert "does most of the work on its own" in sentence and "the activation does most of the work" not in sentence

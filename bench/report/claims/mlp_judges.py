@@ -204,7 +204,10 @@ def _factors(ratio: pd.DataFrame, tested: pd.DataFrame, deep: int) -> str:
     elif any(learns.values()):
         reading = f"only {next(label for label, ok in learns.items() if ok)} trains the deep network"
     else:
-        reading = "no configuration trains the deep network at this budget"
+        reading = (
+            f"neither factor alone trains the deep network, and both together reach {tested.loc[relu, deep]:.3f} on "
+            f"average, below {LEARNED}"
+        )
     return f"Against sigmoid/default at depth {deep} ({tested.loc[sig, deep]:.3f}): {said}; {reading}."
 
 
