@@ -677,7 +677,6 @@ def test_claims_report_sections(tmp_path, monkeypatch):
     for i, claim in enumerate(c.CLAIMS, 1):
         assert f'<section id="claim-{claim.name}">' in html
         assert f"## Claim {i}: {claim.title}" in md
-    assert "These runs are the quick design (experiment=claims_quick)" in md
     assert html.count("Verdict: supported.") == 3 and md.count("Verdict: no evidence.") == 5
     for name in ("trees_overfit", "knn_dimension", "optimizers"):
         section = html.split(f'<section id="claim-{name}">')[1].split("</section>")[0]
@@ -747,6 +746,7 @@ def test_claims_quick_through_the_cli(tmp_path):
         verdicts = [f"Verdict: {v}." for v in (c.SUPPORTED, c.NOT_SUPPORTED, c.MIXED, c.INCONCLUSIVE)]
         assert any(v in section for v in verdicts), claim.name
         assert f"## Claim {i}: {claim.title}" in md
+    assert "These runs are the quick design (experiment=claims_quick)" in md
 
 
 # -- inconclusive at this power, judge by judge: a deciding quantity within 2 corrected standard errors ----------
