@@ -33,3 +33,19 @@ def test_the_committed_report_ran_before_its_rules_changed_and_names_its_commits
     report = (ROOT / "reports" / "claims.md").read_text()
     assert re.search(r"\| Rules changed after the runs +\| no: ", report)
     assert re.search(r"\| Git commit \(the claims' runs\) +\| ([0-9a-f]{40}) ", report), "the runs' commit"
+
+
+def test_no_committed_verdict_stands_within_the_noise_of_its_threshold():
+    """Every supported, not supported or mixed verdict of the committed report rests on quantities more than two
+    corrected standard errors from their thresholds; the rest say inconclusive."""
+    report = (ROOT / "reports" / "claims.md").read_text()
+    assert "Noise (corrected standard error)" in report
+    for number in range(1, 9):
+        section = report.split(f"## Claim {number}:")[1].split("\n## ")[0]
+        verdict = re.search(r"Verdict: ([a-z ]+)\.", section).group(1)
+        checks = section.split("### The rule's quantities against their split noise")[-1]
+        stable = [line.strip("|").split("|")[-1].strip() for line in checks.splitlines() if line.startswith("| ")][1:]
+        if verdict in ("supported", "not supported", "mixed"):
+            assert stable and all(cell == "yes" for cell in stable), number
+        else:
+            assert verdict in ("inconclusive at this power", "no evidence"), number
