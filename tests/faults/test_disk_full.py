@@ -95,7 +95,10 @@ def test_a_disk_that_fills_mid_sweep_stops_it_in_one_line_keeps_what_was_recorde
     recorded = [row for row in full if row[1] == "FINISHED"]
     assert {f"iris/{m}/seed=0" for m in ("knn", "decision_tree")} <= {name for name, _, _ in recorded}
     assert len(recorded) >= 2 + 3
-    assert "RUNNING" not in {status for _, status, _ in full}
+    # a run can be closed only while the store can take the write: on a full disk SQLite may refuse even that, so
+    # at most the runs in flight when it filled (the parent and one job) stay RUNNING, until the next command with
+    # room closes them (below)
+    assert sum(status == "RUNNING" for _, status, _ in full) <= 2
 
     # a report onto the full disk says so in one line and leaves the report that was there as it was
     code, err = said("report")
@@ -115,3 +118,4 @@ def test_a_disk_that_fills_mid_sweep_stops_it_in_one_line_keeps_what_was_recorde
     names = {f"{d}/{m}/seed={s}" for d in ("iris", "wine", "breast_cancer") for m in ("mlp", "knn") for s in (0, 1)}
     assert sorted(name for name, _, _ in finished) == sorted(names | {"iris/decision_tree/seed=0"})
     assert set(recorded) <= set(finished)  # recorded runs were kept as they were, not run again
+    assert "RUNNING" not in {status for _, status, _ in jobs(out / "final.db")}
