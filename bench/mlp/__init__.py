@@ -7,6 +7,7 @@ torch, so that the CLI stays fast.
 """
 
 from bench.mlp.diagnostics import TARGET_SHARE
-from bench.mlp.estimator import ACTIVATIONS, OPTIMIZERS, MLPClassifier
+from bench.mlp.estimator import MLPClassifier
+from bench.mlp.options import ACTIVATIONS, OPTIMIZERS
 
 __all__ = ["ACTIVATIONS", "OPTIMIZERS", "TARGET_SHARE", "MLPClassifier"]

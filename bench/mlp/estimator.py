@@ -2,9 +2,8 @@
 
 The loop is ours, small on purpose: in-memory tensors with shuffled mini-batches (a DataLoader costs twice the time
 on small tabular data). Each epoch records the diagnostics that make overfitting and vanishing gradients visible
-(``bench.mlp.diagnostics`` reads them). The torch side (network, optimizers, probes) is in ``bench.mlp.network``,
-imported when training starts, so that building and validating an estimator (as the CLI does for a whole sweep
-before training) stays fast.
+(``bench.mlp.diagnostics`` reads them). The torch side (``bench.mlp.network``, ``layers``) is imported when training
+starts, so that building and validating an estimator (as the CLI does for a whole sweep before training) stays fast.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
@@ -21,13 +19,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bench import params
 from bench.metrics import MLP_SUMMARIES, TrainingSummary
-from bench.mlp import diagnostics
-from bench.params import Range, one_of
-
-ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
-OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
+from bench.mlp import diagnostics, options, recipe
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -37,7 +30,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : sequence of int, default=(128, 128)
         Width of each hidden layer; its length is the depth.
-    activation : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid"}, default="relu"
+    activation : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid", "selu", "mish"}, default="relu"
         Non-linearity after each hidden layer.
     init : {"default", "xavier", "kaiming"}, default="default"
         Weight initialisation: PyTorch's default (uniform, scaled by fan-in), Glorot/Xavier uniform with the
@@ -46,9 +39,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Update rule; ``momentum`` is SGD with Nesterov momentum 0.9.
     lr : float, default=1e-3
         Learning rate.
-    lr_schedule : {"constant", "step", "cosine"}, default="constant"
+    lr_schedule : {"constant", "step", "cosine", "flat_cosine", "coslog"}, default="constant"
         Per-epoch schedule: ``step`` divides the rate by 10 at each third of ``max_epochs``; ``cosine`` anneals it
-        to zero over ``max_epochs``.
+        to zero over ``max_epochs``; ``flat_cosine`` holds it for half, then anneals; ``coslog`` is RealMLP's four
+        cosine cycles evenly spaced in log-time.
     batch_size : int or None, default=64
         Mini-batch size; ``None`` means full-batch gradient descent.
     max_epochs : int, default=200
@@ -63,8 +57,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Identity shortcuts around hidden layers whose input and output widths are equal.
     grad_clip : float or None, default=None
         Clip the global gradient norm to this value at every step.
+    preprocessing : {"none", "robust_clip", "quantile"}, default="none"
+        Transform of the inputs fitted on the training data: RealMLP's robust scaling with smooth clipping, or a
+        quantile transform to normal scores.
+    feature_scaling : bool, default=False
+        A learnable per-feature factor (starting at 1) before the first layer.
+    num_embeddings : {None, "periodic"}, default=None
+        Periodic embeddings (PLR lite, ``rtdl_num_embeddings``) of the columns with more than two values.
+    embedding_dim : int, default=16
+        Width of each numeric column's embedding.
+    label_smoothing : float, default=0.0
+        Label smoothing of the training loss.
+    monitor : {"val_loss", "val_accuracy"}, default="val_loss"
+        What early stopping and the restored best epoch follow; ``val_accuracy`` breaks ties by the loss.
+    ensemble_size : int, default=1
+        Members of a parameter-efficient ensemble in one network (BatchEnsemble, as TabM): shared weights with
+        rank-1 adapters per member, each member trained on its own loss, predictions the mean of the members'
+        probabilities. 1: a single network.
     early_stopping : bool, default=True
-        Stop when the validation loss has not improved for ``patience`` epochs, and restore the best weights.
+        Stop when the validation score (``monitor``) has not improved for ``patience`` epochs, and restore the best
+        weights.
     validation_fraction : float, default=0.1
         Share of the training data held out (stratified) for the validation curves and early stopping.
         ``0`` trains on everything and records no validation curves.
@@ -133,33 +145,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     parameters without data, as ``fit`` does first.
     """
 
-    constraints: ClassVar[dict[str, list]] = {
-        "hidden_layer_sizes": [list, tuple],
-        "activation": [one_of(ACTIVATIONS)],
-        "init": [one_of({"default", "xavier", "kaiming"})],
-        "optimizer": [one_of(OPTIMIZERS)],
-        "lr": [Range(Real, 0, None, closed="neither")],
-        "lr_schedule": [one_of({"constant", "step", "cosine"})],
-        "batch_size": [Range(Integral, 1, None, closed="left"), None],
-        "max_epochs": [Range(Integral, 1, None, closed="left")],
-        "weight_decay": [Range(Real, 0, None, closed="left")],
-        "dropout": [Range(Real, 0, 1, closed="left")],
-        "batch_norm": [bool],
-        "residual": [bool],
-        "grad_clip": [Range(Real, 0, None, closed="neither"), None],
-        "early_stopping": [bool],
-        "validation_fraction": [Range(Real, 0, 1, closed="left")],
-        "patience": [Range(Integral, 1, None, closed="left")],
-        "diagnostics": [bool],
-        "device": [one_of({"cpu", "cuda", "auto"})],
-        "target_accuracy": [Range(Real, 0, 1, closed="right"), None],
-        "eval_interval": [Range(Integral, 1, None, closed="left"), None],
-        "stop_at_target": [bool],
-        "n_threads": [Range(Integral, 1, None, closed="left"), None],
-        "random_state": [Range(Integral, 0, 2**32 - 1), np.random.RandomState, None],
-        "verbose": [bool, Range(Integral, 0)],
-    }
+    constraints: ClassVar[dict[str, list]] = options.CONSTRAINTS
 
+    # long: scikit-learn's contract, one argument and one plain assignment per parameter
     def __init__(
         self,
         hidden_layer_sizes=(128, 128),
@@ -175,6 +163,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         batch_norm=False,
         residual=False,
         grad_clip=None,
+        preprocessing="none",
+        feature_scaling=False,
+        num_embeddings=None,
+        embedding_dim=16,
+        label_smoothing=0.0,
+        monitor="val_loss",
+        ensemble_size=1,
         early_stopping=True,
         validation_fraction=0.1,
         patience=10,
@@ -200,6 +195,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.batch_norm = batch_norm
         self.residual = residual
         self.grad_clip = grad_clip
+        self.preprocessing = preprocessing
+        self.feature_scaling = feature_scaling
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.label_smoothing = label_smoothing
+        self.monitor = monitor
+        self.ensemble_size = ensemble_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -214,17 +216,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def validate_params(self) -> None:
         """Check the parameters as ``fit`` does, without data: raise ``ValueError`` naming the bad value."""
-        params.check(self.constraints, self.get_params(deep=False), type(self).__name__)
-        sizes = list(self.hidden_layer_sizes)
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
-            raise ValueError(
-                f"The 'hidden_layer_sizes' parameter of MLPClassifier must hold positive ints. "
-                f"Got {self.hidden_layer_sizes!r} instead."
-            )
-        if self.early_stopping and self.validation_fraction == 0:
-            raise ValueError("The 'early_stopping' parameter of MLPClassifier needs validation_fraction > 0.")
-        if self.stop_at_target and (self.target_accuracy is None or self.validation_fraction == 0):
-            raise ValueError("The 'stop_at_target' parameter of MLPClassifier needs target_accuracy and validation.")
+        options.check(self.get_params(deep=False))
 
     # -- fit -> epoch -> step ------------------------------------------------------------------------------
     def fit(self, X, y, on_epoch=None):
@@ -244,12 +236,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         device = torch.device(network.resolve_device(self.device))
+        self.preprocessor_ = recipe.make_preprocessor(self.preprocessing, seed, len(X))
+        X = self._transform(X, fit=True)
+        stem_args = (recipe.numeric_columns(X), self.feature_scaling, self.num_embeddings, self.embedding_dim)
         X, y_index, X_val, y_val = network.split(X, y_index, self.validation_fraction, seed, device)
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
+            stem, n_in = network.stem(X.shape[1], *stem_args)
             self.module_ = network.build(
-                X.shape[1],
+                n_in,
                 list(self.hidden_layer_sizes),
                 len(self.classes_),
                 activation=self.activation,
@@ -257,6 +253,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 batch_norm=self.batch_norm,
                 residual=self.residual,
                 init=self.init,
+                stem=stem,
+                members=self.ensemble_size,
             ).to(device)
         optimizer = network.optimizer(self.optimizer, self.module_.parameters(), self.lr, self.weight_decay, device)
         schedule = network.scheduler(self.lr_schedule, optimizer, self.max_epochs)
@@ -266,6 +264,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             clock, ratios = self._train(X, y_index, X_val, y_val, optimizer, schedule, generator, on_epoch)
         self._summarize(clock, ratios)
         return self
+
+    def _transform(self, X: np.ndarray, fit: bool = False) -> np.ndarray:
+        """The inputs through the fitted ``preprocessing`` transform, as float32."""
+        if self.preprocessor_ is not None:
+            X = (self.preprocessor_.fit_transform if fit else self.preprocessor_.transform)(X).astype(np.float32)
+        return X
 
     def _summarize(self, clock, ratios: np.ndarray) -> None:
         self.n_epochs_ = len(self.history_)
@@ -284,7 +288,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         from bench.mlp.probe import Probe
 
         self.history_, self.diverged_ = [], False
-        best = network.BestWeights(self.early_stopping)
+        best = network.BestWeights(self.early_stopping, self.monitor)
         probe = Probe(self.module_, self.activation, self.diagnostics)
         start = time.perf_counter()
         clock, ratios = network.TargetClock(X_val, y_val, self.target_accuracy, self.eval_interval, start), []
@@ -306,7 +310,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     break
                 if schedule is not None:
                     schedule.step()
-                best.update(self.module_, epoch, record.get("training/val_loss", record["training/loss"]))
+                best.update(self.module_, epoch, record)
                 if self.early_stopping and epoch - best.epoch >= self.patience:
                     break
                 if self.stop_at_target and clock.reached is not None:
@@ -322,7 +326,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         first-over-last hidden layer gradient ratio (NaN without diagnostics)."""
         import torch
 
-        from bench.mlp import network
+        from bench.mlp import layers, network
 
         self.module_.train()
         n = len(X)
@@ -335,7 +339,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             with probe.step(first=i == 0, last=i == starts[-1]):
                 loss, logits = self._step(X[i : i + batch], y[i : i + batch], optimizer)
             losses.append(loss)
-            predictions.append(logits.argmax(1))
+            predictions.append(layers.combine(logits).argmax(1))
             if clock.step(self.module_, len(logits), epoch) and self.stop_at_target:
                 break
         record = {"epoch": epoch, **network.train_scores(losses, predictions, y, batch)}
@@ -344,10 +348,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _step(self, X, y, optimizer):
         import torch
-        import torch.nn.functional as F
+
+        from bench.mlp import layers
 
         logits = self.module_(X)
-        loss = F.cross_entropy(logits, y)
+        loss = layers.loss(logits, y, self.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.grad_clip is not None:
@@ -361,7 +366,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         from bench.mlp import network
 
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
+        X = self._transform(validate_data(self, X, dtype=np.float32, reset=False))
         # the fit's thread count: an idle second thread that must wake for a few rows costs milliseconds
         with network.threads(self.n_threads):
             return network.probabilities(self.module_, X)
@@ -377,13 +382,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def memory_bytes(self, n_rows: int, n_features: int, n_classes: int) -> float:
-        """About the memory training takes, known before it starts: float32 weights, gradients, optimizer state,
-        early stopping's best weights, and a batch's activations (all rows' for full-batch training)."""
-        widths = [n_features, *self.hidden_layer_sizes, n_classes]
-        weights = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
-        states = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1}.get(self.optimizer, 2)  # adam, adamw: 2
-        rows = n_rows if self.batch_size is None else min(self.batch_size, n_rows)
-        return 4.0 * (weights * (2 + states + int(self.early_stopping)) + 3 * rows * sum(widths))
+        """About the memory training takes, known before it starts (``bench.mlp.options.memory_bytes``)."""
+        return options.memory_bytes(self.get_params(deep=False), n_rows, n_features, n_classes)
 
     # -- diagnostics (bench.metrics.Diagnosed) -------------------------------------------------------------
     def preload(self) -> None:

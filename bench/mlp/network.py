@@ -18,10 +18,19 @@ from sklearn.model_selection import train_test_split
 from torch import nn, optim
 
 from bench import _compat
-from bench.mlp import diagnostics
+from bench.mlp import diagnostics, layers
 
-ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
-RELU_FAMILY = ("relu", "leaky_relu", "gelu")  # initialised with the ReLU gain
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "selu": nn.SELU,
+    "mish": nn.Mish,
+}
+RELU_FAMILY = ("relu", "leaky_relu", "gelu", "mish")  # initialised with the ReLU gain
+EMBEDDING_SIGMA = 0.1  # the initial scale of the embeddings' frequencies; the paper tunes it in [0.01, 100]
 SATURATION = {"sigmoid": (0.01, 0.99), "tanh": (-0.99, 0.99)}  # outputs beyond these bounds are saturated
 
 
@@ -65,9 +74,11 @@ class Block(nn.Module):
     """Linear -> (batch norm) -> activation -> (dropout), with an identity shortcut when ``residual`` and the
     width does not change: the gradient then has a path around the activation's derivative."""
 
-    def __init__(self, n_in: int, n_out: int, activation: str, dropout: float, batch_norm: bool, residual: bool):
+    def __init__(
+        self, n_in: int, n_out: int, activation: str, dropout: float, batch_norm: bool, residual: bool, members: int = 1
+    ):
         super().__init__()
-        self.linear = nn.Linear(n_in, n_out)
+        self.linear = nn.Linear(n_in, n_out) if members == 1 else layers.EnsembleLinear(n_in, n_out, members)
         # absent layers are None rather than nn.Identity: a module call costs as much as a small matmul
         self.norm = nn.BatchNorm1d(n_out) if batch_norm else None
         self.activation = ACTIVATIONS[activation]()
@@ -98,13 +109,17 @@ def build(
     batch_norm: bool = False,
     residual: bool = False,
     init: str = "default",
+    stem: list[nn.Module] | None = None,
+    members: int = 1,
 ) -> nn.Sequential:
-    """Hidden blocks then a linear output layer (the logits)."""
-    blocks: list[nn.Module] = []
+    """The input stage (``stem``: modules that keep rows as rows, ``n_in`` their output width), the member axis
+    for ``members`` > 1, hidden blocks, then a linear output layer (the logits)."""
+    blocks: list[nn.Module] = [*(stem or []), *([layers.Members(members)] if members > 1 else [])]
     for width in hidden:
-        blocks.append(Block(n_in, width, activation, dropout, batch_norm, residual))
+        blocks.append(Block(n_in, width, activation, dropout, batch_norm, residual, members))
         n_in = width
-    network = nn.Sequential(*blocks, nn.Linear(n_in, n_out))
+    output = nn.Linear(n_in, n_out) if members == 1 else layers.EnsembleLinear(n_in, n_out, members)
+    network = nn.Sequential(*blocks, output)
     if init != "default":
         gain_for = "relu" if activation in RELU_FAMILY else activation
         for layer in linear_layers(network):
@@ -117,8 +132,20 @@ def build(
     return network
 
 
-def linear_layers(network: nn.Sequential) -> list[nn.Linear]:
-    return [m for m in network.modules() if isinstance(m, nn.Linear)]
+def stem(n_features: int, numeric: list[int], scaling: bool, embeddings: str | None, dim: int) -> tuple[list, int]:
+    """The input stage the recipe's options ask for, and its output width: the per-feature scale, then periodic
+    embeddings of the ``numeric`` columns."""
+    modules: list[nn.Module] = [layers.FeatureScale(n_features)] if scaling else []
+    if embeddings == "periodic" and numeric:
+        modules.append(layers.NumericEmbedding(numeric, n_features, dim, EMBEDDING_SIGMA))
+        n_features = modules[-1].n_out
+    return modules, n_features
+
+
+def linear_layers(network: nn.Sequential) -> list[nn.Module]:
+    """The hidden blocks' linear layers and the output layer: the layers the diagnostics number from 0 (an input
+    stage's own linear maps are not among them)."""
+    return [block.linear for block in network if isinstance(block, Block)] + [network[-1]]
 
 
 def optimizer(name: str, params, lr: float, weight_decay: float, device: torch.device) -> optim.Optimizer:
@@ -141,6 +168,8 @@ def scheduler(name: str, opt: optim.Optimizer, max_epochs: int) -> optim.lr_sche
         return optim.lr_scheduler.StepLR(opt, step_size=max(1, max_epochs // 3), gamma=0.1)
     if name == "cosine":
         return optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max_epochs)
+    if name in ("flat_cosine", "coslog"):
+        return optim.lr_scheduler.LambdaLR(opt, lambda epoch: layers.schedule_factor(name, epoch, max_epochs))
     return None
 
 
@@ -149,7 +178,7 @@ def evaluate(network: nn.Sequential, X: torch.Tensor, y: torch.Tensor, split: st
     """Loss and accuracy of the network in eval mode on one split (``training/<split>_loss``,
     ``training/<split>_accuracy``)."""
     network.eval()
-    logits = network(X)
+    logits = layers.combine(network(X))
     return {
         f"training/{split}_loss": F.cross_entropy(logits, y).item(),
         f"training/{split}_accuracy": (logits.argmax(1) == y).float().mean().item(),
@@ -193,7 +222,7 @@ def gradient_stats(
 def probabilities(network: nn.Sequential, X: np.ndarray) -> np.ndarray:
     """Class probabilities of the network in eval mode, in float64 so that rows sum to 1."""
     network.eval()
-    logits = network(torch.as_tensor(X, device=next(network.parameters()).device))
+    logits = layers.combine(network(torch.as_tensor(X, device=next(network.parameters()).device)))
     return torch.softmax(logits.double(), dim=1).cpu().numpy()
 
 
@@ -265,15 +294,22 @@ def activation_stats(outputs: list[torch.Tensor], activation: str) -> dict[str, 
 
 
 class BestWeights:
-    """The epoch with the lowest monitored loss so far, and a copy of its weights when ``keep`` (early stopping)."""
+    """The best epoch so far, and a copy of its weights when ``keep`` (early stopping). ``monitor``: ``val_loss``,
+    the lowest validation loss; ``val_accuracy``, the highest validation accuracy, a tie going to the lower loss
+    (the loss moves every epoch, accuracy in steps of one row). Without validation: the lowest training loss."""
 
-    def __init__(self, keep: bool):
-        self.keep, self.loss, self.epoch = keep, math.inf, 0
+    def __init__(self, keep: bool, monitor: str = "val_loss"):
+        self.keep, self.monitor, self.epoch = keep, monitor, 0
+        self.score: tuple[float, float] = (-math.inf, -math.inf)
         self.state: dict[str, torch.Tensor] | None = None
 
-    def update(self, network: nn.Module, epoch: int, loss: float) -> None:
-        if loss < self.loss:
-            self.loss, self.epoch = loss, epoch
+    def update(self, network: nn.Module, epoch: int, record: dict[str, float]) -> None:
+        loss = record.get("training/val_loss", record["training/loss"])
+        if not math.isfinite(loss):
+            return
+        accuracy = record.get("training/val_accuracy", 0.0) if self.monitor == "val_accuracy" else 0.0
+        if (score := (accuracy, -loss)) > self.score:
+            self.score, self.epoch = score, epoch
             if self.keep:
                 self.state = {k: v.detach().clone() for k, v in network.state_dict().items()}
 
