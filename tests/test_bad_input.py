@@ -73,6 +73,12 @@ CASES = [
     ("test-size-1", ["test_size=1"], "test_size must be a number in (0, 1); got 1"),
     ("seed-negative", ["seed=-1"], "seed must be a non-negative int; got -1"),
     ("openml-without-id", ["dataset=openml"], "dataset 'openml' needs dataset.data_id=ID or dataset.name=NAME"),
+    (
+        "keel-unknown-name",
+        ["dataset=keel", "dataset.name=germn"],
+        "unknown KEEL dataset 'germn'; choose from: australian, banana, bands,",
+    ),
+    ("keel-without-name", ["dataset=keel"], "dataset 'keel' needs dataset.name=NAME; choose from: australian,"),
     ("file-path-missing", ["dataset=file", "dataset.target=y"], "Missing mandatory value: dataset.path"),
     ("file-not-found", ["dataset=file", "dataset.path=nope.csv", "dataset.target=y"], "nope.csv' does not exist"),
     ("file-empty", ["dataset=file", "dataset.path=empty.csv", "dataset.target=y"], "file 'empty.csv' is empty"),

@@ -27,7 +27,7 @@ CACHED = 4  # datasets a process keeps loaded (load_once)
 
 # what a run records about its data (Dataset.facts): measured on the data or reported by its source, never set, so
 # reports name dataset variants by settings only
-FACTS = ("rows", "features", "classes", "imbalance_ratio", "digest", "openml_id", "openml_version")
+FACTS = ("rows", "features", "classes", "imbalance_ratio", "digest", "openml_id", "openml_version", "source", "same_as")
 
 
 @dataclass(frozen=True)

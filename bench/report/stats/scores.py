@@ -9,10 +9,13 @@ METRIC = "test_accuracy"
 
 def base_dataset(ok: pd.DataFrame) -> pd.Series:
     """The source dataset of each run: variants of one source (``digits`` and ``digits noise_features=20``, named
-    by :func:`bench.report.table.label_variants`) share one name, so that they count once across datasets."""
-    if "dataset_name" not in ok:
-        return ok["dataset"]
-    return ok["dataset_name"].where(ok["dataset_name"].notna(), ok["dataset"])
+    by :func:`bench.report.table.label_variants`) share one name, and so do copies of one dataset from two sources
+    (a run of KEEL's ``wdbc`` records ``dataset.same_as=breast_cancer``), so that they count once across datasets."""
+    base = ok["dataset"]
+    if "dataset_name" in ok:
+        base = ok["dataset_name"].where(ok["dataset_name"].notna(), base)
+    same = ok.get("params.dataset.same_as")
+    return base if same is None else same.where(same.notna() & same.ne(""), base)
 
 
 def model_scores(ok: pd.DataFrame, metric: str = METRIC) -> pd.DataFrame:
