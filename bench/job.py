@@ -207,6 +207,12 @@ def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress 
     if summary is not None:
         scores.update(summary.metrics)
     if tuned is not None:
+        if rounds := job.cfg.protocol.get("ensemble", 0):  # tuned + ensembled: members refitted as the tuned one
+            from bench import ensembled
+
+            shown.doing(f"ensemble of {rounds} picks")
+            split = (job.X_train, job.X_test, job.y_train, job.y_test)
+            tuned.ensemble = ensembled.ensemble(model, split, tuned.candidates, tuned.configs, rounds)
         scores.update(tuned.metrics)
     curve = []
     if job.cfg.learning_curve:

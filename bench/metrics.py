@@ -41,6 +41,12 @@ MLP_SUMMARIES = (  # the MLP's final summaries, in the order its training_summar
     "training/steps_to_target",
     "training/examples_to_target",
 )
+ENSEMBLE = (  # a tuned run's tuned + ensembled scores (protocol.ensemble=K, bench.ensembled), in this order
+    "ensemble_test_accuracy",
+    "ensemble_val_accuracy",
+    "ensemble_members",
+    "ensemble_fit_time_s",
+)
 # single-row predictions timed: on digits, 8 medians of 10 rows spread by 1.02 to 1.11x (of 20 rows: 1.12 to 1.65x)
 LATENCY_ROWS = 10
 

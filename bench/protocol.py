@@ -12,7 +12,8 @@ training fold (``bench.tuning``).
 Options beside a protocol's own keys, read with a default so that configs without them keep their run keys:
 ``validation_fraction`` under holdout and cv (a validation part inside the training part, on which any value a
 study picks is picked), ``fit_timeout_s`` (a cap on the job's fit, ``bench.capped``), and under tuned
-``search_space`` (a file of ``conf/search_space/`` other than the model's own), ``pruner`` and ``n_jobs``.
+``search_space`` (a file of ``conf/search_space/`` other than the model's own), ``pruner``, ``n_jobs`` and
+``ensemble`` (K > 0: also a tuned + ensembled result, ``bench.ensembled``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Protocol:
             )
         if not self.tunes and (share := settings.get("validation_fraction")) is not None:
             _share(share)
+        if not self.tunes and (rounds := settings.get("ensemble")) is not None:
+            raise ValueError(f"protocol.ensemble ensembles a search's trials: it needs protocol=tuned; got {rounds!r}")
 
     def folds(self, settings: Mapping[str, Any]) -> list[int | None]:
         """The job's folds, known before any data is read: ``[None]`` for a single split."""
@@ -160,7 +163,7 @@ class Tuned(CrossValidation):
 
     name = "tuned"
     tunes = True
-    settings = (*CrossValidation.settings, "params.protocol.n_trials")
+    settings = (*CrossValidation.settings, "params.protocol.n_trials", "params.protocol.ensemble")
 
     def check(self, settings: Mapping[str, Any]) -> None:
         super().check(settings)
@@ -170,12 +173,15 @@ class Tuned(CrossValidation):
             raise ValueError(f"protocol.trial_timeout_s must be a positive number of seconds or null; got {timeout!r}")
         _share(settings.get("validation_fraction"))
         _count(settings, "n_jobs", 1, default=1)
+        _count(settings, "ensemble", 0, default=0)
         if (pruner := settings.get("pruner", "none")) not in PRUNERS:
             raise ValueError(f"unknown protocol.pruner={pruner!r}; choose from: {', '.join(PRUNERS)}")
 
     def _tuning(self, params: Mapping[str, float]) -> list[str]:
         trials = params.get("params.protocol.n_trials", math.nan)
-        return [] if math.isnan(trials) else [f"default + {int(trials)} trials per model"]
+        rounds = params.get("params.protocol.ensemble", math.nan)
+        ensemble = [f"ensembles of {int(rounds)} picks"] if rounds > 0 else []  # NaN > 0 is False: none asked
+        return ([] if math.isnan(trials) else [f"default + {int(trials)} trials per model"]) + ensemble
 
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (Holdout(), CrossValidation(), Tuned())}

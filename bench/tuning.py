@@ -6,7 +6,9 @@ trial's test accuracy is kept only to draw how the test score of the best-so-far
 The study lives in a journal file beside the tracking store, named by the fold's run key, so that an interrupted
 job resumes its trials instead of starting over. Trials run inside the job's process: no config composition and no
 MLflow run per trial. The MLP reports its validation accuracy every epoch, and ``protocol.pruner`` stops its losing
-trials early; ``protocol.n_jobs`` runs the trials in worker processes that share the study.
+trials early; ``protocol.n_jobs`` runs the trials in worker processes that share the study. With ``protocol.ensemble=K``
+every trial also keeps its validation probabilities, from which ``bench.ensembled`` builds the tuned + ensembled
+result.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from bench import studies, timing
+from bench import ensembled, studies, timing
 from bench.config import CONFIG_DIR
 
 SPACES = CONFIG_DIR / "search_space"
@@ -104,6 +106,9 @@ class Tuning:
     trials: pd.DataFrame  # per trial: number, state, params, val/test accuracy, seconds, timed_out, pruned_epoch
     time_s: float  # wall time of the search in this process
     work_s: float  # the trials' own fit and score time
+    defaults: dict[str, Any] = field(default_factory=dict)  # the model's own values of the searched params
+    candidates: ensembled.Candidates | None = None  # protocol.ensemble > 0: what an ensemble is chosen from
+    ensemble: ensembled.Ensembled | None = None  # protocol.ensemble > 0: the tuned + ensembled result
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -114,6 +119,7 @@ class Tuning:
             "tuning_best_val_accuracy": float(self.trials["val_accuracy"].max()),
             "tuning_trials_timed_out": float(self.trials["timed_out"].sum()) if "timed_out" in self.trials else 0.0,
             "tuning_trials_pruned": float(self.trials["state"].eq("PRUNED").sum()),
+            **(self.ensemble.metrics if self.ensemble else {}),
         }
 
     @property
@@ -132,18 +138,28 @@ class Tuning:
 
     @property
     def params(self) -> dict[str, str]:
-        return {f"tuned.{name}": str(value) for name, value in self.best.items()}
+        members = {"tuned.ensemble_members": self.ensemble.param} if self.ensemble else {}
+        return {**{f"tuned.{name}": str(value) for name, value in self.best.items()}, **members}
+
+    @property
+    def configs(self) -> dict[int, dict[str, Any]]:
+        """Every trial's whole config by trial number: its params over the model's own values."""
+        numbers, params = self.trials["number"], self.trials["params"]
+        return {int(n): {**self.defaults, **p} for n, p in zip(numbers, params, strict=True)}
 
 
 class Objective:
     """A trial: the pipeline with the trial's params, fitted on the inner training part and scored on the inner
-    validation part (and on test, for the tuning curve only). Picklable, so that worker processes run it too."""
+    validation part (and on test, for the tuning curve only); ``keep``: it keeps its validation probabilities for
+    an ensemble (``bench.ensembled.kept``). Picklable, so that worker processes run it too."""
 
-    def __init__(self, pipeline: Any, parts: tuple, space: Mapping[str, Any], cap: float | None) -> None:
-        self.pipeline, self.parts, self.space, self.cap = pipeline, parts, space, cap
+    def __init__(
+        self, pipeline: Any, parts: tuple, space: Mapping[str, Any], cap: float | None, keep: bool = False
+    ) -> None:
+        self.pipeline, self.parts, self.space, self.cap, self.keep = pipeline, parts, space, cap, keep
         self.reports = "on_epoch" in inspect.signature(type(pipeline[-1]).fit).parameters
 
-    def evaluate(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, float]:
+    def evaluate(self, params: Mapping[str, Any], trial: Any = None) -> dict[str, Any]:
         from sklearn.base import clone
 
         X_fit, y_fit, X_val, y_val, X_test, y_test = self.parts
@@ -156,7 +172,8 @@ class Objective:
                 trial.set_user_attr("seconds", time.perf_counter() - start)
         val = float(np.mean(model.predict(X_val) == y_val))
         test = float(np.mean(model.predict(X_test) == y_test))
-        return {"val_accuracy": val, "test_accuracy": test, "seconds": time.perf_counter() - start}
+        kept = ensembled.kept(model, X_val) if self.keep else {}
+        return {"val_accuracy": val, "test_accuracy": test, "seconds": time.perf_counter() - start, **kept}
 
     @staticmethod
     def _reporter(trial: Any) -> Any:
@@ -203,9 +220,9 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
         X_train, y_train, test_size=protocol["validation_fraction"], random_state=seed, stratify=y_train
     )
     started = time.perf_counter()
-    objective = Objective(
-        pipeline, (X_fit, y_fit, X_val, y_val, X_test, y_test), space, protocol.get("trial_timeout_s")
-    )
+    keep = int(protocol.get("ensemble", 0)) > 0
+    parts = (X_fit, y_fit, X_val, y_val, X_test, y_test)
+    objective = Objective(pipeline, parts, space, protocol.get("trial_timeout_s"), keep)
     # the budget: the default config (trial 0, outside the space) and n_trials more that ended; trials an
     # interrupted process left unfinished are drawn again
     done = studies.counted(study)
@@ -219,10 +236,13 @@ def tune(pipeline: Any, split: tuple, protocol: Mapping[str, Any], space: Mappin
         if remaining:
             study.optimize(objective, n_trials=remaining, catch=(Exception,))
     defaults = {name: _plain(pipeline[-1].get_params()[name]) for name in space}
-    return summarize(studies.counted(study), defaults, time.perf_counter() - started)
+    trials = studies.counted(study)
+    tuned = summarize(trials, defaults, time.perf_counter() - started)
+    tuned.candidates = ensembled.candidates(trials, y_val) if keep else None
+    return tuned
 
 
-def add_default(study: Any, scores: Mapping[str, float]) -> None:
+def add_default(study: Any, scores: Mapping[str, Any]) -> None:
     import optuna
 
     study.add_trial(optuna.trial.create_trial(value=scores["val_accuracy"], user_attrs=dict(scores)))
@@ -307,7 +327,7 @@ def summarize(trials: list[Any], defaults: Mapping[str, Any], time_s: float) -> 
     table = pd.DataFrame(rows)
     best = int(table["val_accuracy"].fillna(-np.inf).to_numpy().argmax())
     work = float(table["seconds"].fillna(0).sum())
-    return Tuning({**defaults, **table["params"].iloc[best]}, table, time_s, work)
+    return Tuning({**defaults, **table["params"].iloc[best]}, table, time_s, work, dict(defaults))
 
 
 def _plain(value: Any) -> Any:

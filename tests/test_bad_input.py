@@ -48,6 +48,9 @@ CASES = [
     ("one-fold", ["protocol=cv", "protocol.folds=1"], "protocol.folds must be an int >= 2; got 1"),
     ("negative-trials", ["protocol=tuned", "protocol.n_trials=-1"], "protocol.n_trials must be an int >= 0; got -1"),
     ("model-without-search-space", ["model=mlp_lean", "protocol=tuned"], "no search space for model 'mlp_lean'"),
+    ("negative-ensemble", ["protocol=tuned", "+protocol.ensemble=-1"], "protocol.ensemble must be an int >= 0; got -1"),
+    ("text-ensemble", ["protocol=tuned", "+protocol.ensemble=x"], "protocol.ensemble must be an int >= 0; got 'x'"),
+    ("ensemble-without-tuning", ["protocol=cv", "+protocol.ensemble=3"], "protocol.ensemble ensembles a search's"),
     (
         "unknown-model-key",
         ["model=knn", "model.n_neighbour=3"],

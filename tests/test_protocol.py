@@ -8,6 +8,7 @@ import pytest
 from bench import data, protocol
 
 CV = {"name": "cv", "folds": 4, "repeats": 2}
+TUNED = {"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 0.2}
 
 
 def dataset(n: int = 120) -> data.Dataset:
@@ -42,11 +43,27 @@ def dataset(n: int = 120) -> data.Dataset:
             {"name": "tuned", "folds": 5, "repeats": 1, "n_trials": 3, "validation_fraction": 0.2, "n_jobs": 0},
             "protocol.n_jobs must be an int >= 1; got 0",
         ),
+        ({**TUNED, "ensemble": -1}, "protocol.ensemble must be an int >= 0; got -1"),
+        ({**TUNED, "ensemble": "x"}, "protocol.ensemble must be an int >= 0; got 'x'"),
+        ({**TUNED, "ensemble": 2.5}, "protocol.ensemble must be an int >= 0; got 2.5"),
+        ({**CV, "ensemble": 3}, "protocol.ensemble ensembles a search's trials: it needs protocol=tuned; got 3"),
+        ({"name": "holdout", "ensemble": 0}, "it needs protocol=tuned; got 0"),
     ],
 )
 def test_bad_settings_name_the_value(settings, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         protocol.check(settings)
+
+
+def test_an_ensemble_is_a_tuned_setting_that_old_runs_lack():
+    protocol.check({**TUNED, "ensemble": 0})
+    protocol.check({**TUNED, "ensemble": 5})
+    tuned = protocol.get("tuned")
+    params = {"params.protocol.folds": 5.0, "params.protocol.repeats": 1.0, "params.protocol.n_trials": 3.0}
+    assert tuned.describe(params) == "tuned (5-fold stratified CV, default + 3 trials per model)"
+    ensembled = tuned.describe({**params, "params.protocol.ensemble": 4.0})
+    assert ensembled == "tuned (5-fold stratified CV, default + 3 trials per model, ensembles of 4 picks)"
+    assert tuned.describe({**params, "params.protocol.ensemble": 0.0}) == tuned.describe(params)
 
 
 def test_holdout_is_the_seeded_stratified_split_every_job_used():

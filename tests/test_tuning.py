@@ -221,3 +221,75 @@ def test_two_workers_run_the_trials_of_one_study(make_cfg):
 
     # the workers are joblib's own: any later joblib call in the process still gets a working executor
     assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-n) for n in range(3)) == [0, 1, 2]
+
+
+ENSEMBLE = ("protocol.n_trials=3", "+protocol.ensemble=3")  # tuned + ensembled, small
+
+
+def members(params: dict[str, str]) -> dict[int, float]:
+    """``tuned.ensemble_members`` back as trial number -> weight."""
+    pairs = (pair.split(":") for pair in params["tuned.ensemble_members"].split())
+    return {int(number): float(weight) for number, weight in pairs}
+
+
+@pytest.mark.parametrize("model", ["knn", "mlp"])
+def test_tuned_and_ensembled_records_its_members_and_scores(make_cfg, model):
+    from bench.metrics import ENSEMBLE as NAMES
+
+    result = job.fit_and_score(tuned_job(make_cfg, model, *ENSEMBLE))
+    tuned, metrics = result.tuning, result.metrics
+    assert set(NAMES) <= set(metrics) and tuned.candidates.numbers == [0, 1, 2, 3]  # every trial is a candidate
+    chosen = members(tuned.params)
+    assert chosen == pytest.approx(tuned.ensemble.members, abs=1e-3) and set(chosen) <= {0, 1, 2, 3}
+    assert metrics["ensemble_members"] == len(chosen) and sum(tuned.ensemble.members.values()) == pytest.approx(1)
+    assert all(k * 3 == pytest.approx(round(k * 3)) for k in tuned.ensemble.members.values())  # counts / K
+    assert 0.5 < metrics["ensemble_test_accuracy"] <= 1 and 0.5 < metrics["ensemble_val_accuracy"] <= 1
+    assert metrics["ensemble_fit_time_s"] > 0
+
+
+@pytest.mark.parametrize("model", ["knn", "decision_tree", "svm"])
+def test_the_ensemble_never_looks_at_the_test_fold(make_cfg, model):
+    prepared = tuned_job(make_cfg, model, *ENSEMBLE)
+    unlearnable = shuffled_test_labels(prepared)
+    chosen = job.fit_and_score(prepared).tuning.ensemble
+    blind = job.fit_and_score(unlearnable).tuning.ensemble
+    assert chosen.members == blind.members and chosen.val_accuracy == blind.val_accuracy
+    assert chosen.test_accuracy != blind.test_accuracy  # the test labels moved, and only the score with them
+
+
+def test_without_an_ensemble_nothing_is_kept_or_recorded(make_cfg):
+    prepared = tuned_job(make_cfg, "knn", "protocol.n_trials=3")
+    split = (prepared.X_train, prepared.X_test, prepared.y_train, prepared.y_test)
+    study = studies.open_study(None, "", 0, fresh=True)
+    tuned = tuning.tune(prepared.model, split, prepared.cfg.protocol, tuning.load_space("knn"), study)
+    assert not any("val_proba" in t.user_attrs for t in study.trials) and tuned.candidates is None
+    result = job.fit_and_score(tuned_job(make_cfg, "knn", "protocol.n_trials=3"))
+    assert not any(name.startswith("ensemble_") for name in result.metrics)
+    assert "tuned.ensemble_members" not in result.tuning.params
+
+
+def test_a_resumed_study_and_worker_processes_keep_every_trials_probabilities(make_cfg, tmp_path):
+    prepared = tuned_job(make_cfg, "knn", *ENSEMBLE)
+    split = (prepared.X_train, prepared.X_test, prepared.y_train, prepared.y_test)
+    space, path = tuning.load_space("knn"), tmp_path / "optuna" / "e.journal"
+    protocol = {**prepared.cfg.protocol, "n_trials": 2}
+    first = tuning.tune(prepared.model, split, protocol, space, studies.open_study(path, "k", 3, fresh=False))
+    resumed = tuning.tune(  # read back from the journal, two more trials run by two worker processes
+        prepared.model, split, {**protocol, "n_trials": 4, "n_jobs": 2}, space, studies.open_study(path, "k", 3, False)
+    )
+    assert first.candidates.numbers == [0, 1, 2] and resumed.candidates.numbers == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(resumed.candidates.proba[:3], first.candidates.proba)
+    np.testing.assert_array_equal(resumed.candidates.y, first.candidates.y)
+
+
+def test_a_tuned_and_ensembled_run_is_recorded(make_cfg):
+    from bench import tracking
+
+    cfg = make_cfg("dataset=moons", "dataset.n_samples=200", "model=decision_tree", *TUNED[:2], *ENSEMBLE)
+    job.run(cfg)
+    store = tracking.Store(cfg.tracking.uri, cfg.tracking.experiment)
+    runs = store.client.search_runs([store.experiment_id])
+    assert len(runs) == 3  # one per fold
+    for run in runs:
+        assert {"ensemble_test_accuracy", "ensemble_val_accuracy", "ensemble_members"} <= set(run.data.metrics)
+        assert run.data.params["protocol.ensemble"] == "3" and sum(members(run.data.params).values()) > 0.99

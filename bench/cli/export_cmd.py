@@ -64,9 +64,9 @@ def destination(out: Path | None, fmt: str | None, experiment: str) -> tuple[Pat
 
 def export_table(table: pd.DataFrame) -> pd.DataFrame:
     """The tidy table in the export's column order: identity, tuned parameters, final metrics (the shared ones,
-    then the MLP's, then the rest by name), the other parameters; the store's bookkeeping (run keys, parent runs)
-    and the plain-name labels (``params.*.name`` hold them) are left out."""
-    from bench.metrics import FINAL, MLP_SUMMARIES
+    then the MLP's, then the tuned + ensembled ones, then the rest by name), the other parameters; the store's
+    bookkeeping (run keys, parent runs) and the plain-name labels (``params.*.name`` hold them) are left out."""
+    from bench.metrics import ENSEMBLE, FINAL, MLP_SUMMARIES
     from bench.report.table import metric_columns
 
     table = table.copy()
@@ -76,7 +76,7 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
     # MLflow returns params and metrics in no fixed order: sorted, two exports of one schema line up
     tuned = {c: "tuned." + c.removeprefix(TUNED) for c in sorted(table.columns) if c.startswith(TUNED)}
     metrics = metric_columns(table)
-    known = [m for m in (*FINAL, *MLP_SUMMARIES) if m in metrics]
+    known = [m for m in (*FINAL, *MLP_SUMMARIES, *ENSEMBLE) if m in metrics]
     params = sorted(c for c in table.columns if c.startswith("params.") and c not in tuned)
     columns = [*IDENTITY, *tuned, *known, *sorted(set(metrics) - set(known)), *params]
     return table[columns].rename(columns=tuned).reset_index(drop=True)

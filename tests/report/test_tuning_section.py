@@ -160,3 +160,21 @@ def test_pruned_trials_have_their_column_where_runs_record_them(tmp_path: Path):
     _, md = write(table, trials, tmp_path)
     assert "| Pruned |" in re.sub(r" +", " ", md)
     assert "| svm tuned | kernel | 4 | 2 | 4 | 2 | 0.5 | 0.4 | 2 of 4 |" in re.sub(r" +", " ", md)
+
+
+def test_ensembled_runs_show_tuned_and_tuned_plus_ensembled_side_by_side(tmp_path: Path):
+    table, trials = tuned_table()
+    table["test_accuracy"] = [0.9 if dataset == "iris" else 0.8 for dataset in table["dataset"]]
+    table["ensemble_test_accuracy"] = [0.95 if model == "svm" else np.nan for model in table["model"]]
+    _, md = write(table, trials, tmp_path)
+    flat = re.sub(r" +", " ", md)
+    assert "| Test accuracy, all trials | Test accuracy, tuned (refitted) | Test accuracy, tuned + ensembled |" in flat
+    assert "| svm tuned | kernel | 4 | 2 | 4 | 0.5 | 0.4 | 2 of 4 | 0.800 | 0.900 | 0.850 | 0.950 |" in flat
+    assert "| knn tuned | neighbors | 4 | 2 | 4 | 0.5 | 0.4 | 2 of 4 | 0.800 | 0.900 | — | — |" in flat
+    assert "over the 4 runs with an ensemble (protocol.ensemble=K)" in flat
+
+
+def test_no_ensemble_columns_without_ensembled_runs(tmp_path: Path):
+    table, trials = tuned_table()
+    _, md = write(table, trials, tmp_path)
+    assert "tuned + ensembled" not in md and "refitted)" not in md

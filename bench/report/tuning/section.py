@@ -1,5 +1,6 @@
 """The tuning section, shown when the table holds tuned runs: the tuning curve per model and a table of what the
-searches cost and how often the default config held its ground."""
+searches cost and how often the default config held its ground; where runs were also ensembled
+(``protocol.ensemble``), their tuned and tuned + ensembled test accuracies side by side."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ COLUMNS = {
     "default_won": ("Default chosen", text),
     "default_test": ("Test accuracy, default", accuracy),
     "tuned_test": ("Test accuracy, all trials", accuracy),
+    "refit_test": ("Test accuracy, tuned (refitted)", accuracy),
+    "ensemble_test": ("Test accuracy, tuned + ensembled", accuracy),
 }
+ENSEMBLED = "ensemble_test_accuracy"  # a run's tuned + ensembled score (bench.ensembled)
+NUMERIC = ("tuning_trials", "tuning_trials_pruned", "tuning_time_s", "tuning_work_s", "test_accuracy", ENSEMBLED)
 
 
 def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +52,18 @@ def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> p
     rows["default_test"], rows["tuned_test"] = ends.first(), ends.last()
     if rows["tuning_trials_pruned"].isna().all():  # runs from before pruning recorded it
         rows = rows.drop(columns="tuning_trials_pruned")
-    return rows.reset_index()
+    return rows.join(ensembled(runs)).reset_index()
+
+
+def ensembled(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per model, over its runs with an ensemble: the tuned config's test accuracy and the ensemble's, both fitted
+    on the whole training fold, so that the two compare; the mean over runs per dataset, then over datasets, as the
+    curve's. No columns where no run has an ensemble."""
+    have = runs[runs[ENSEMBLED].notna()] if ENSEMBLED in runs else runs.iloc[:0]
+    if have.empty:
+        return pd.DataFrame(index=pd.Index([], name="model"))
+    per_dataset = have.groupby(["model", "dataset"])[["test_accuracy", ENSEMBLED]].mean()
+    return per_dataset.groupby("model").mean().set_axis(["refit_test", "ensemble_test"], axis=1)
 
 
 def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> list[str]:
@@ -66,6 +82,15 @@ def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> lis
         "trials stopped early because their validation accuracy, reported every epoch, was losing "
         "(protocol.pruner; only the MLP reports); a pruned trial is never chosen.",
     ]
+    if ENSEMBLED in runs and (ensembles := int(runs[ENSEMBLED].notna().sum())):
+        notes.append(
+            f"Tuned (refitted) and tuned + ensembled: over the {counted(ensembles, 'run')} with an ensemble "
+            "(protocol.ensemble=K), the chosen config refitted on the whole training fold, and the ensemble that "
+            "K rounds of greedy selection with replacement (Caruana et al., 2004) picked from the trials by their "
+            "inner validation probabilities, its members refitted on the whole training fold and their probabilities "
+            "averaged by weight; both scored on the test fold, which took no part in either choice. Compare these "
+            "two with each other: the default and all-trials columns are fits on the inner training part."
+        )
     if missing := int((~runs["run_id"].isin(trials["run_id"])).sum()):
         have = "has" if missing == 1 else "have"
         notes.append(f"{counted(missing, 'tuned run')} {have} no readable trials.csv: their curves are left out.")
@@ -80,7 +105,7 @@ def tuning_section(ok: pd.DataFrame, trials: pd.DataFrame, palette: dict[str, st
     if "protocol" not in ok or not (tuned := protocols.tuned(ok)).any():
         return None
     runs = ok[tuned].copy()
-    for column in ("tuning_trials", "tuning_trials_pruned", "tuning_time_s", "tuning_work_s"):
+    for column in NUMERIC:
         runs[column] = pd.to_numeric(runs[column], errors="coerce") if column in runs else float("nan")
     if "run_id" not in trials:  # no trials read (a table made without a store)
         trials = pd.DataFrame(columns=["run_id", "number", "val_accuracy", "test_accuracy"])
