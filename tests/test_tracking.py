@@ -181,3 +181,12 @@ def test_redact_hides_passwords_and_tokens():
     assert tracking.redact("https://ghp_TOKEN@host/x") == "https://***@host/x"
     assert tracking.redact("http://host:5000") == "http://host:5000"
     assert tracking.redact("sqlite:////tmp/mlruns.db") == "sqlite:////tmp/mlruns.db"
+
+
+def test_a_variant_names_what_a_run_changes_or_adds_to_its_config_file():
+    from bench.tracking.schema import variant
+
+    defaults = {"name": "svm", "C": 1.0, "kernel": "rbf", "path": "???", "layers": [8, 8]}
+    settings = {"name": "svm", "C": 10, "kernel": "rbf", "path": "a.csv", "layers": [64, 64, 64], "extra": None}
+    assert variant(settings, defaults) == "C=10 extra=None layers=3x64"  # extra: added by another config group
+    assert variant(defaults, defaults) == "" and variant(settings, None) == ""

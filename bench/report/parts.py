@@ -14,6 +14,7 @@ import bench.report.plots as plots
 from bench.report.answer import answer_section
 from bench.report.display import Section
 from bench.report.protocols import count_header, spread
+from bench.report.recipe import recipe_section
 from bench.report.sections import cost_section, gradient_section, leaderboard_section, overfit_section
 from bench.report.stats.analysis import Statistics, analyse
 from bench.report.stats.section import statistics_section
@@ -76,6 +77,7 @@ PARTS: list[Part] = [
     Part(_summaries, lambda s, i: leaderboard_section(s, over=spread(i.ok), count=count_header(i.ok))),
     Part(lambda i: i.stats, lambda stats, i: statistics_section(i.ok, stats)),
     Part(lambda i: i.trials, lambda trials, i: tuning_section(i.ok, trials, plots.colors(i.ok))),
+    Part(lambda i: i.ok, lambda ok, i: recipe_section(ok)),
     Part(
         _summaries,
         lambda s, i: cost_section(s),

@@ -98,18 +98,20 @@ def sweep_tags() -> dict[str, str]:
 # settings that never tell two configurations apart: names, constructors, seeds and what a run prints
 NOT_A_VARIANT = ("name", "family", "_target_", "random_state", "verbose")
 MISSING = "???"  # OmegaConf's mandatory value: a setting every run gives (a file's path), not a variant
+ABSENT = object()  # a setting the config file does not have
 
 
 def variant(settings: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> str:
     """What a run's model (or dataset) settings change from its config file's defaults, as ``C=10 gamma=0.1``
-    (keys sorted; equal-width layer lists as depth x width, ``3x64``); "" for the defaults themselves, or when the
-    defaults are unknown. A function of the run alone: other runs never change it."""
+    (keys sorted; equal-width layer lists as depth x width, ``3x64``); a setting the file does not have (added by
+    another config group, as ``+ablation=add_embeddings`` adds ``num_embeddings``) counts as a change. "" for the
+    defaults themselves, or when the defaults are unknown. A function of the run alone: other runs never change it."""
     if defaults is None:
         return ""
     changed = []
     for key in sorted(settings):
-        default = defaults.get(key, MISSING)
-        if key in NOT_A_VARIANT or default == MISSING or settings[key] == default:
+        default = defaults.get(key, ABSENT)
+        if key in NOT_A_VARIANT or default == MISSING or (default is not ABSENT and settings[key] == default):
             continue
         changed.append(f"{key}={short(settings[key])}")
     return " ".join(changed)
