@@ -61,10 +61,10 @@ def arm_of(variant: str, shared: frozenset[str], direction: str) -> str | None:
 
 def arms(ok: pd.DataFrame) -> pd.DataFrame:
     """The runs of the recipe's two references and their arms, with ``arm`` and ``reference`` columns."""
-    names = ok.get("model_name", ok["model"])
-    runs = ok[names.isin(list(REFERENCES))].assign(reference=names)
+    runs = ok.assign(reference=ok["model_name"] if "model_name" in ok else ok["model"])
+    runs = runs[runs["reference"].isin(list(REFERENCES))]
     if runs.empty or "variant" not in runs:
-        return runs.iloc[0:0]
+        return runs.iloc[0:0].assign(arm=pd.Series(dtype=object))
     found = []
     for reference, group in runs.groupby("reference"):
         tokens = [set(str(v or "").split()) for v in group["variant"]]

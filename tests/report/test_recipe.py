@@ -79,6 +79,7 @@ def test_the_section_says_what_moves_beyond_noise_and_stays_away_without_arms():
     assert "Beyond two standard errors: mlp + embeddings (+5.0 points, fit time x4)" in said
     assert "mlp + smoothing" not in said.split("Beyond two standard errors:")[1]
     assert recipe_section(TABLE[TABLE["variant"] == "max_epochs=3"]) is None  # references alone: nothing to pair
+    assert recipe_section(TABLE[TABLE["model_name"] == "svm"]) is None  # no MLP at all
 
 
 @pytest.mark.slow
