@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from bench import _compat, capped, metrics, process, progress, protocol, studies, targets, timing, tracking, tuning
 from bench import data as datasets
 from bench.config import PARENT_ENV, ConfigError, one_line
+from bench.data import meta
 
 MODEL_KEYS = ("name", "family")  # beside ``_target_``: how reports name and group a model
 LOADED: OrderedDict[str, datasets.Dataset] = OrderedDict()  # this process's datasets, shared by its jobs
@@ -134,6 +135,7 @@ class Prepared:
     fold: int | None = None  # None: the holdout split
     X_val: Any = None
     y_val: np.ndarray | None = None
+    meta: dict[str, str] = field(default_factory=dict)  # the data's meta-features as params (bench.data.meta)
 
 
 @dataclass
@@ -157,9 +159,11 @@ class Result:
 
 @timing.timed("prepare")
 def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
-    """The job's fold ready to fit, its config checked; its data read once per process (``LOADED``)."""
+    """The job's fold ready to fit, its config checked; its data read once per process (``LOADED``), their
+    meta-features measured once (``bench.data.meta``: per process, and in a file beside the store)."""
     check(cfg)
     data = datasets.load_once(build_source(cfg.dataset), LOADED)
+    found = meta.params(meta.measure(data, meta.folder(cfg.tracking.uri, hydra_cwd())))
     X_train, X_test, y_train, y_test = protocol.split(data, cfg.protocol, fold, cfg.test_size, cfg.seed)
     X_val = y_val = None
     if (share := protocol.validation_share(cfg.protocol)) is not None:
@@ -167,7 +171,7 @@ def prepare(cfg: DictConfig, fold: int | None = None) -> Prepared:
     model = build_model(cfg.model, data)
     if isinstance(model[-1], metrics.Diagnosed):
         model[-1].preload()  # a one-off import (torch) is not the model's fit time
-    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val)
+    return Prepared(cfg, data, X_train, X_test, y_train, y_test, model, fold, X_val, y_val, found)
 
 
 def fit_and_score(job: Prepared, study: Any = None, shown: progress.JobProgress | None = None) -> Result:
@@ -257,7 +261,7 @@ def record(store: tracking.Store, run_id: str, job: dict[str, Any], prepared: Pr
     """Everything the run keeps: metrics and curves, params, tags, the data as its input, artifacts."""
     data, curves = prepared.data, result.summary.curves if result.summary else []
     tuned = result.tuning.params if result.tuning else {}
-    store.log(run_id, result.metrics, curves, {**data.facts(), **params(job), **tuned}, result.tags)
+    store.log(run_id, result.metrics, curves, {**data.facts(), **prepared.meta, **params(job), **tuned}, result.tags)
     if result.learning_curve:
         store.log(run_id, curves=result.learning_curve, step="percent")
     if result.tuning is not None:

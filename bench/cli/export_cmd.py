@@ -1,5 +1,5 @@
 """``python -m bench export``: the report's tidy table, one row per run, as a Parquet or CSV file, so that results
-can be analysed in pandas without MLflow."""
+can be analysed in pandas without MLflow, and the report rebuilt from it (``python -m bench report --from``)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ IDENTITY = (
     "error",
     "start_time",
     "end_time",
+    "experiment",  # what a report rebuilt from the table (report --from) needs: its title, the runs' keys (one
+    "run_key",  # per configuration across tables), their sweeps and commits
+    "parent_run_id",
+    "git_commit",
 )
 TUNED = "params.tuned."
 
@@ -62,20 +66,21 @@ def destination(out: Path | None, fmt: str | None, experiment: str) -> tuple[Pat
     return (out or Path("reports") / f"{experiment}.{fmt}"), fmt
 
 
-def export_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The tidy table in the export's column order: identity, tuned parameters, final metrics (the shared ones,
-    then the MLP's, then the tuned + ensembled ones, then the rest by name), the other parameters; the store's
-    bookkeeping (run keys, parent runs) and the plain-name labels (``params.*.name`` hold them) are left out."""
+def export_table(table: pd.DataFrame, experiment: str | None = None) -> pd.DataFrame:
+    """The tidy table in the export's column order: identity (with the ``experiment`` and what a report needs of
+    the store's bookkeeping), tuned parameters, final metrics (the shared ones, then the MLP's, then the tuned +
+    ensembled ones, then the rest by name), the other parameters; the plain-name labels (``params.*.name`` hold
+    them) are left out."""
     from bench.metrics import ENSEMBLE, FINAL, MLP_SUMMARIES
     from bench.report.table import metric_columns
 
-    table = table.copy()
+    table = table.copy() if experiment is None else table.assign(experiment=experiment)
     for column in IDENTITY:  # a tag no run carries (no failure: no error) is still a column, so files line up
         if column not in table:
             table[column] = pd.Series(None, index=table.index, dtype="str")
     # MLflow returns params and metrics in no fixed order: sorted, two exports of one schema line up
     tuned = {c: "tuned." + c.removeprefix(TUNED) for c in sorted(table.columns) if c.startswith(TUNED)}
-    metrics = metric_columns(table)
+    metrics = [c for c in metric_columns(table) if c not in IDENTITY]
     known = [m for m in (*FINAL, *MLP_SUMMARIES, *ENSEMBLE) if m in metrics]
     params = sorted(c for c in table.columns if c.startswith("params.") and c not in tuned)
     columns = [*IDENTITY, *tuned, *known, *sorted(set(metrics) - set(known)), *params]
@@ -96,13 +101,15 @@ def export_main(argv: list[str]) -> int:
     args = parse_args(argv)
     out, fmt = destination(args.out, args.format, args.experiment)
     uri = checked_store(args.tracking_uri)
+    from bench.report.carried import carry
     from bench.report.table import load_runs
 
     try:
         if out.is_dir():
             raise ValueError(f"--out {str(out)!r} is a directory; name a file, e.g. {str(out / f'runs.{fmt}')!r}")
         check_out_dir(out.parent, "the directory of --out")
-        frame = export_table(load_runs(uri, args.experiment, args.filter))
+        runs = load_runs(uri, args.experiment, args.filter)
+        frame = carry(uri, runs, export_table(runs, args.experiment))
         write(frame, out, fmt)
     except (ValueError, OSError) as exc:
         raise UsageError(one_line(exc)) from exc

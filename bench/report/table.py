@@ -9,6 +9,7 @@ import pandas as pd
 
 from bench import protocol
 from bench.data import FACTS
+from bench.data.meta import PREFIX as META_PREFIX
 from bench.report import protocols
 from bench.report.protocols import tagged
 
@@ -41,6 +42,7 @@ MODEL_IGNORED = ("params.model.random_state", "params.model.verbose")  # never t
 # the data's measured facts (rows, ...) follow from its settings: variants are named by the settings; runs recorded
 # before the class counts moved to dataset.json had them as a param
 DATASET_IGNORED = tuple(f"params.dataset.{key}" for key in (*FACTS, "class_counts"))
+META = f"params.{META_PREFIX}"  # the data's meta-features (bench.data.meta): measured, numbers, never a variant
 OLD_PREFIXES = tuple(f"metrics.{p}/" for p in ("grad_norm", "update_ratio", "dead_frac", "saturated_frac", "grad_rms"))
 TRIALS = ["number", "state", "val_accuracy", "test_accuracy", "seconds"]  # of trials.csv; its params stay behind
 
@@ -109,6 +111,8 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in COLUMNS if c in runs] + list(metrics.values())
     keep += [c for c in runs.columns if c.startswith("params.")]
     runs = runs[keep].copy()
+    for column in [c for c in runs.columns if c.startswith(META)]:  # numbers, to correlate with results
+        runs[column] = pd.to_numeric(runs[column], errors="coerce").astype(float)
     runs["seed"] = pd.to_numeric(runs["seed"], errors="coerce").astype("Int64")
     runs["fold"] = pd.to_numeric(runs["fold"], errors="coerce").astype("Int64")
     runs["protocol"] = runs["protocol"].fillna(protocol.DEFAULT).astype(str)
@@ -163,7 +167,7 @@ def older_variants(runs: pd.DataFrame, column: str, ignore: tuple[str, ...] = ()
     older = runs[target].isna()
     runs[target] = runs[target].astype(object).fillna("")
     prefix = f"params.{column}."
-    params = [c for c in runs.columns if c.startswith(prefix) and c not in ignore]
+    params = [c for c in runs.columns if c.startswith(prefix) and c not in ignore and not c.startswith(META)]
     for _, group in runs[older].groupby(column):
         varying = [c for c in params if group[c].nunique() > 1]
         if varying:
@@ -204,10 +208,9 @@ def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, p
 
     import mlflow
 
-    if table.empty or "training/grad_ratio_first_last" not in table:
+    chosen = history_runs(table, limit)
+    if chosen.empty:
         return {}
-    mlp = table[table["status"].eq("FINISHED") & table["training/grad_ratio_first_last"].notna()]
-    chosen = mlp.sort_values(["model", "dataset", "seed"]).drop_duplicates(["model", "dataset"]).head(limit)
     client = mlflow.MlflowClient(tracking_uri=uri)
     histories = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,8 +219,20 @@ def load_histories(uri: str, table: pd.DataFrame, limit: int = 6) -> dict[str, p
                 path = client.download_artifacts(run.run_id, "history.csv", tmp)
             except Exception:  # an artifact store that lost a file costs a figure, not the report
                 continue
-            histories[f"{run.model} on {run.dataset} (seed {run.seed})"] = pd.read_csv(path)
+            histories[history_label(run)] = pd.read_csv(path)
     return histories
+
+
+def history_runs(table: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
+    """The MLP runs whose ``history.csv`` a report draws: one per MLP variant and dataset (lowest seed)."""
+    if table.empty or "training/grad_ratio_first_last" not in table:
+        return table.iloc[:0]
+    mlp = table[table["status"].eq("FINISHED") & table["training/grad_ratio_first_last"].notna()]
+    return mlp.sort_values(["model", "dataset", "seed"]).drop_duplicates(["model", "dataset"]).head(limit)
+
+
+def history_label(run) -> str:
+    return f"{run.model} on {run.dataset} (seed {run.seed})"
 
 
 def load_trials(uri: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +246,7 @@ def load_trials(uri: str, table: pd.DataFrame) -> pd.DataFrame:
     identity = ["run_id", "dataset", "model", "family", "seed", "fold"]
     if table.empty or "protocol" not in table:
         return pd.DataFrame(columns=[*identity, *TRIALS])
-    tuned = table[table["status"].eq("FINISHED") & protocols.tuned(table)]
+    tuned = tuned_runs(table)
     client = mlflow.MlflowClient(tracking_uri=uri)
     frames = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -247,16 +262,19 @@ def load_trials(uri: str, table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[[*identity, *TRIALS]]
 
 
+def tuned_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """The finished tuned runs, whose ``trials.csv`` the tuning section reads."""
+    return table[table["status"].eq("FINISHED") & protocols.tuned(table)]
+
+
 def load_learning_curves(uri: str, table: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
     """Learning curves (``learning_curve/*`` metrics, step = percent of the training split) of up to ``limit``
     runs, one per model and dataset (lowest seed): two metric-history queries per run, bounded."""
     import mlflow
 
-    column = "learning_curve/test_accuracy"
-    if table.empty or column not in table:
+    chosen = curve_runs(table, limit)
+    if chosen.empty:
         return pd.DataFrame()
-    measured = table[table["status"].eq("FINISHED") & table[column].notna()]
-    chosen = measured.sort_values(["dataset", "model", "seed"]).drop_duplicates(["dataset", "model"]).head(limit)
     client = mlflow.MlflowClient(tracking_uri=uri)
     rows = []
     for run in chosen.itertuples():
@@ -273,6 +291,15 @@ def load_learning_curves(uri: str, table: pd.DataFrame, limit: int = 12) -> pd.D
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def curve_runs(table: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """The runs whose learning curves a report draws: one per model and dataset (lowest seed)."""
+    column = "learning_curve/test_accuracy"
+    if table.empty or column not in table:
+        return table.iloc[:0]
+    measured = table[table["status"].eq("FINISHED") & table[column].notna()]
+    return measured.sort_values(["dataset", "model", "seed"]).drop_duplicates(["dataset", "model"]).head(limit)
 
 
 def _short(value: object) -> str:

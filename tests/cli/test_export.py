@@ -13,6 +13,7 @@ from conftest import run_cli, run_main
 from bench.cli.export_cmd import IDENTITY, destination, export_table
 from bench.cli.preflight import UsageError
 from bench.metrics import FINAL
+from bench.report.carried import CELLS
 from bench.report.table import tidy
 
 SWEEP = ["dataset=iris", "model=knn,decision_tree", "seed=0", "report.enabled=false", "tracking.experiment=small"]
@@ -121,7 +122,10 @@ def test_export_holds_one_row_per_run_with_mlflows_metrics(small_sweep, fmt):
     assert sorted(frame["run_id"]) == sorted(runs)
     assert list(frame.columns[: len(IDENTITY)]) == list(IDENTITY)
     assert list(frame.columns[len(IDENTITY) : len(IDENTITY) + len(FINAL)]) == list(FINAL)
-    assert not any(c.startswith(("tags.", "metrics.")) or c in ("run_key", "parent_run_id") for c in frame.columns)
+    assert not any(c.startswith(("tags.", "metrics.")) for c in frame.columns)
+    assert frame["experiment"].eq("small").all() and frame["run_key"].notna().all()  # what report --from needs
+    assert frame["parent_run_id"].nunique() == 1 and frame["git_commit"].notna().all()
+    assert frame[list(CELLS)].isna().all().all()  # neither tuned nor MLP runs: no trials nor histories to carry
     assert frame["protocol"].eq("holdout").all() and frame["fold"].isna().all()
     assert set(frame["model"]) == {"knn", "decision_tree"} and set(frame["status"]) == {"FINISHED"}
     for row in frame.to_dict("records"):
