@@ -19,10 +19,12 @@ from bench import environment
 from benchmarks.breakdown import job_breakdown
 from benchmarks.harness import Group, Target
 from benchmarks.latency import cli_latency
+from benchmarks.reference import mlp_reference
+from benchmarks.reference import paths as reference_paths
 from benchmarks.report_build import report_build
 from benchmarks.search import tuning_throughput
 from benchmarks.serving import single_row_latency
-from benchmarks.sizes import FULL, GROUPS, MIN_REPEATS, QUICK, Sizes
+from benchmarks.sizes import FULL, GROUPS, MIN_REPEATS, OPTIONAL_GROUPS, QUICK, Sizes
 from benchmarks.throughput import sweep_throughput
 from benchmarks.tracking import tracking_overhead
 from benchmarks.tracking_share import tracking_share
@@ -64,8 +66,11 @@ def import_project() -> None:
             importlib.import_module(sub.name)
 
 
-def run_groups(sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any]) -> tuple[list[Group], list[Target]]:
-    """The groups named in ``only``, in the report's order; ``step(name, function, *args)`` times each."""
+def run_groups(
+    sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any], out: Path
+) -> tuple[list[Group], list[Target]]:
+    """The groups named in ``only``, in the report's order; ``step(name, function, *args)`` times each. Group r
+    writes its own files into ``out``."""
     groups: list[Group] = []
     targets: list[Target] = []
     if "a" in only or "b" in only:
@@ -102,12 +107,17 @@ def run_groups(sizes: Sizes, tmp: Path, only: str, step: Callable[..., Any]) -> 
         latency, latency_target = step("i single-row latency", single_row_latency, sizes)
         groups.append(latency)
         targets.append(latency_target)
+    if "r" in only:
+        reference, reference_targets = step("r MLP reference", mlp_reference, sizes, out)
+        groups.append(reference)
+        targets += reference_targets
     return groups, targets
 
 
 def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
-    """Run the groups named in ``only`` (default: every group) at ``sizes``; write ``<out>/perf.md`` and
-    ``<out>/perf.json``."""
+    """Run the groups named in ``only`` (default: every group of the default run) at ``sizes``; write
+    ``<out>/perf.md`` and ``<out>/perf.json``. Optional groups alone (``only="r"``) write their own files only,
+    never a perf.md of theirs over the default run's; their paths are returned then."""
     started = time.perf_counter()
     import_project()
     info = machine()
@@ -124,9 +134,11 @@ def benchmark(sizes: Sizes, out: Path, only: str = GROUPS) -> tuple[Path, Path]:
         tmp = Path(scratch)
         for name in ("tracking", "share", "sweep", "report", "cli", "breakdown", "tuning"):
             (tmp / name).mkdir()
-        groups, targets = run_groups(sizes, tmp, only, step)
+        groups, targets = run_groups(sizes, tmp, only, step, out)
     info["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     info["wall_s_per_group"] = ", ".join(f"{name}: {seconds:.0f}" for name, seconds in steps.items())
+    if not set(only) & set(GROUPS):
+        return reference_paths(out)
     return write(out, sizes, info, groups, targets, time.perf_counter() - started)
 
 
@@ -141,11 +153,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--repeats", type=int, default=MIN_REPEATS, help=f"repeats per figure, at least {MIN_REPEATS} (default)"
     )
     parser.add_argument(
-        "--only", default=GROUPS, metavar="LETTERS", help=f"the groups to run, e.g. 'cd' (default: {GROUPS})"
+        "--only",
+        default=GROUPS,
+        metavar="LETTERS",
+        help=f"the groups to run, e.g. 'cd' (default: {GROUPS}; optional, only when named: {OPTIONAL_GROUPS})",
     )
     args = parser.parse_args(argv)
-    if unknown := sorted(set(args.only) - set(GROUPS)):
-        parser.error(f"unknown group(s) {', '.join(map(repr, unknown))} in --only {args.only!r}; choose from: {GROUPS}")
+    if unknown := sorted(set(args.only) - set(GROUPS + OPTIONAL_GROUPS)):
+        choose = GROUPS + OPTIONAL_GROUPS
+        parser.error(f"unknown group(s) {', '.join(map(repr, unknown))} in --only {args.only!r}; choose from: {choose}")
     if args.repeats < MIN_REPEATS:
         parser.error(f"--repeats must be at least {MIN_REPEATS}; got {args.repeats}")
     return args

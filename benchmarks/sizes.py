@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 MIN_REPEATS = 5
 GROUPS = "abcdefghi"  # a: MLP training, b: diagnostics, c: tracking, d: sweep throughput, e: report, f: CLI,
 # g: where a job's time goes, h: tuning (trials in-process, pruning, parallel trials), i: single-row latency
+OPTIONAL_GROUPS = "r"  # run only when --only names them (too slow for the default run): r: MLP reference
 FAMILIES = ("decision_tree", "svm", "knn", "logreg", "random_forest", "hist_gradient_boosting", "mlp")
 
 
@@ -54,6 +55,20 @@ class Sizes:
     parallel_trials: int = 24
     latency_dataset: str = "digits"
     latency_models: tuple[str, ...] = FAMILIES
+    # group r: the KEEL sets of at most 3,000 rows (iris, wine and wdbc once, as bench's own copies) and penguins
+    reference_datasets: tuple[str, ...] = (
+        "australian", "bands", "breast", "bupa", "contraceptive", "crx", "german", "hayes-roth", "heart",
+        "housevotes", "ionosphere", "led7digit", "mammographic", "monk-2", "movement_libras", "pima", "saheart",
+        "segment", "sonar", "tae", "tic-tac-toe", "titanic", "vehicle", "vowel", "wisconsin",
+        "iris", "wine", "breast_cancer", "penguins",
+    )  # fmt: skip
+    reference_folds: int = 3
+    reference_epochs: int | None = None  # None: every model's own default; a number caps each model's epochs
+    # (label, module, class): group r's models that need an optional package (pip install -e '.[compare]')
+    reference_optional: tuple[tuple[str, str, str], ...] = (
+        ("RealMLP-TD (pytabkit)", "pytabkit", "RealMLP_TD_Classifier"),
+        ("RealMLP-TD-S (pytabkit)", "pytabkit", "RealMLP_TD_S_Classifier"),
+    )
 
     @property
     def digits_repeats(self) -> int:
@@ -80,4 +95,5 @@ QUICK = replace(
     parallel_job=(*FULL.parallel_job[:3], "model.max_epochs=3", *FULL.parallel_job[4:]),
     parallel_trials=4,
     latency_models=("decision_tree", "mlp"),
+    reference_datasets=("iris", "wine", "sonar", "heart"),
 )
