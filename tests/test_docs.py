@@ -224,6 +224,7 @@ def test_the_command_check_catches_what_it_should():
         ("benchmark.md", "### Test accuracy, mean", "evidence.md"),
         ("perf.md", "## Targets", "performance.md"),
         ("mlp_reference.md", "## Summary", "recipe.md"),
+        ("mlp_recipe.md", "## What each ingredient of the recipe buys", "recipe.md"),
     ],
 )
 def test_tables_copied_from_a_committed_report_match_it(report, heading, page):
