@@ -1,5 +1,6 @@
 """``run(cfg)`` on the real configs made small, into a real SQLite store."""
 
+import json
 import os
 import re
 import signal
@@ -293,3 +294,27 @@ def test_a_fit_under_its_cap_scores_as_without_it(make_cfg, model):
     assert {a.path for a in store.client.list_artifacts(run.info.run_id)} == artifacts
     mlflow.set_tracking_uri(store.uri)  # the fitted copy from the child is the model logged
     assert mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model").predict(plain_job.X_test).shape == (45,)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        ["protocol=holdout"],
+        ["protocol=cv", "protocol.folds=2"],
+        ["protocol=tuned", "protocol.folds=2", "protocol.n_trials=2", "+protocol.ensemble=2"],
+    ],
+    ids=["holdout", "cv", "tuned+ensembled"],
+)
+def test_the_modern_recipe_runs_in_every_protocol(make_cfg, protocol):
+    cfg = make_cfg("dataset=wine", "model=mlp_modern", "model.max_epochs=4", "model.embedding_dim=4", *protocol)
+    result = job.run(cfg)
+    _, recorded = runs(cfg)
+    assert {r.data.tags["bench.outcome"] for r in recorded} == {"ok"}
+    assert all(r.data.params["model.num_embeddings"] == "periodic" for r in recorded)
+    for run in recorded:  # a tuned run's depth is its trial's: one gradient norm per hidden layer and the output
+        sizes = run.data.params.get("tuned.hidden_layer_sizes", run.data.params["model.hidden_layer_sizes"])
+        norms = [k for k in run.data.metrics if k.startswith("training/grad_norm/layer_")]
+        assert len(norms) == len(json.loads(sizes)) + 1
+    assert 0 <= result["test_accuracy"] <= 1
+    if "+protocol.ensemble=2" in protocol:
+        assert all(0 <= r.data.metrics["ensemble_test_accuracy"] <= 1 for r in recorded)
