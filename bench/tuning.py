@@ -190,13 +190,18 @@ class Objective:
         return on_epoch
 
     def __call__(self, trial: Any) -> float:
-        params = suggest(trial, self.space)
-        trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
+        # Optuna fails a trial that a Ctrl-C stops anywhere in here (drawing its params, fitting, or keeping its
+        # scores): noted as interrupted, it does not count toward the budget, and a resumed study draws again
         try:
-            scores = self.evaluate(params, trial)
-        except KeyboardInterrupt:  # Optuna fails the trial: it is not evaluated, and a resumed study draws again
+            return self._trial(trial)
+        except KeyboardInterrupt:
             studies.interrupted(trial.study, [trial.number])
             raise
+
+    def _trial(self, trial: Any) -> float:
+        params = suggest(trial, self.space)
+        trial.set_user_attr("params", {k: _plain(v) for k, v in params.items()})
+        scores = self.evaluate(params, trial)
         for key, value in scores.items():
             trial.set_user_attr(key, value)
         # a scikit-learn fit cannot be stopped midway in this process: the cap is checked when the trial returns,
