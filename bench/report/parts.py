@@ -20,7 +20,7 @@ from bench.report.stats.analysis import Statistics, analyse
 from bench.report.stats.section import statistics_section
 from bench.report.summaries import build_sections, prepare, scored
 from bench.report.tuning import tuning_section
-from bench.report.when import when, when_figures, when_section
+from bench.report.when import When, when, when_figures, when_section
 
 Figure = tuple[str, str, str | None]  # key, caption, SVG (None: nothing to draw)
 
@@ -46,6 +46,10 @@ class Inputs:
     @functools.cached_property
     def stats(self) -> Statistics:
         return analyse(self.ok)
+
+    @functools.cached_property
+    def when(self) -> When | None:
+        return when(self.ok)
 
     @property
     def order(self) -> list[str]:
@@ -77,7 +81,7 @@ PARTS: list[Part] = [
     Part(_summaries, lambda s, i: answer_section(s, i.stats)),
     Part(_summaries, lambda s, i: leaderboard_section(s, over=spread(i.ok), count=count_header(i.ok))),
     Part(lambda i: i.stats, lambda stats, i: statistics_section(i.ok, stats)),
-    Part(lambda i: when(i.ok), lambda found, i: when_section(found), lambda i: when_figures(i.ok)),
+    Part(lambda i: i.when, lambda found, i: when_section(found), lambda i: when_figures(i.when, i.ok)),
     Part(lambda i: i.trials, lambda trials, i: tuning_section(i.ok, trials, plots.colors(i.ok))),
     Part(lambda i: i.ok, lambda ok, i: recipe_section(ok)),
     Part(

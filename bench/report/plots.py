@@ -44,7 +44,7 @@ def _shade(color: str, amount: float) -> str:
     return to_hex(rgb + (1 - rgb) * 0.6 * amount)
 
 
-def _figure(width: float = 7.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
+def figure(width: float = 7.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,7 +58,7 @@ def _panels(n: int, height: float):
     """A grid of ``n`` panels, three to a row; the unused cells are hidden."""
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = _figure(4.2 * ncols, height * nrows, ncols, nrows)
+    fig, axes = figure(4.2 * ncols, height * nrows, ncols, nrows)
     for ax in axes.flat[n:]:
         ax.axis("off")
     return fig, list(axes.flat[:n])
@@ -94,7 +94,7 @@ def pareto(ok: pd.DataFrame) -> str | None:
     if not costs:
         return None
     palette = colors(ok)
-    fig, axes = _figure(4.6 * len(costs), 4.2, ncols=len(costs))
+    fig, axes = figure(4.6 * len(costs), 4.2, ncols=len(costs))
     for ax, cost in zip(axes[0], costs, strict=True):
         cells = ok.groupby(["dataset", "model"])[[cost, "test_accuracy"]].mean().reset_index()
         cells = cells[cells[cost] > 0]
@@ -121,7 +121,7 @@ def overfit_bars(ok: pd.DataFrame, order: list[str]) -> str | None:
     if gaps.empty:
         return None
     palette = colors(ok)
-    fig, [[ax]] = _figure(max(7.0, 0.9 * len(gaps) * max(1, len(gaps.columns)) / 3), 4.0)
+    fig, [[ax]] = figure(max(7.0, 0.9 * len(gaps) * max(1, len(gaps.columns)) / 3), 4.0)
     width = 0.8 / len(gaps.columns)
     x = np.arange(len(gaps))
     for i, model in enumerate(gaps.columns):
@@ -195,7 +195,7 @@ def ratio_by_depth(ok: pd.DataFrame) -> str | None:
         if column in runs:
             label = label + np.where(runs[column].astype(str).eq("True"), f" + {remedy}", "")
     runs["line"] = label
-    fig, [[ax]] = _figure()
+    fig, [[ax]] = figure()
     for line, group in runs.groupby("line"):
         # geometric mean: the ratio spans orders of magnitude
         means = group.groupby("depth")["training/grad_ratio_first_last"].apply(
@@ -250,7 +250,7 @@ def critical_difference(comparison) -> str | None:
     import matplotlib.transforms as mtransforms
     import scikit_posthocs as sp
 
-    fig, [[ax]] = _figure(7.0, 1.0 + 0.4 * len(comparison.ranks))
+    fig, [[ax]] = figure(7.0, 1.0 + 0.4 * len(comparison.ranks))
     sp.critical_difference_diagram(comparison.ranks, comparison.pairwise_p, ax=ax)
     start = float(comparison.ranks.min())
     above = mtransforms.offset_copy(ax.transData, fig=fig, y=24, units="points")  # over the tick labels
@@ -290,7 +290,7 @@ def lines(
     keys = sorted(points[panel].unique()) if panel else [None]
     fig, axes = _panels(len(keys), 3.4) if panel else (None, None)
     if not panel:
-        fig, [[ax]] = _figure(6.5, 4.0)
+        fig, [[ax]] = figure(6.5, 4.0)
         axes = [ax]
     for ax, key in zip(axes, keys, strict=False):
         shown = points if key is None else points[points[panel] == key]
@@ -342,7 +342,7 @@ def bars(
         return None
     stats = frame.groupby([category, group])[value].agg(["mean", "std"])
     means, spread = stats["mean"].unstack(group), stats["std"].unstack(group).fillna(0)
-    fig, [[ax]] = _figure(max(6.5, 0.5 * means.size), 4.0)
+    fig, [[ax]] = figure(max(6.5, 0.5 * means.size), 4.0)
     width = 0.8 / len(means.columns)
     at = np.arange(len(means))
     for i, label in enumerate(means.columns):
@@ -382,7 +382,7 @@ def bands(
     points = points[np.isfinite(points[y].astype(float))]
     if points.empty:
         return None
-    fig, [[ax]] = _figure(7.0, 4.2)
+    fig, [[ax]] = figure(7.0, 4.2)
     for label, rows in points.groupby(group, sort=True):
         rows = rows.sort_values(x)
         color = (palette or {}).get(label)

@@ -295,7 +295,7 @@ def scatter(found: When | None, palette: dict[str, str]) -> str | None:
         return None
     strength = found.correlations.assign(size=found.correlations["rho"].abs()).groupby("feature")["size"].max()
     shown = list(strength.dropna().sort_values(ascending=False, kind="stable").index[:SHOWN])
-    fig, axes = _axes(len(shown))
+    fig, [axes] = plots.figure(4.2 * len(shown), 3.6, ncols=len(shown))
     for ax, name in zip(axes, shown, strict=True):
         for config, group in found.gaps.groupby("config", sort=True):
             rho = found.correlations.set_index(["config", "feature"])["rho"].get((config, name), math.nan)
@@ -314,17 +314,7 @@ def scatter(found: When | None, palette: dict[str, str]) -> str | None:
     return plots.to_svg(fig, "when")
 
 
-def when_figures(ok: pd.DataFrame) -> list[tuple[str, str, str | None]]:
-    """The section's one figure, as ``bench.report.parts`` registers figures."""
+def when_figures(found: When | None, ok: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+    """The section's one figure (``found``: :func:`when` of ``ok``), as ``bench.report.parts`` registers figures."""
     caption = "Each MLP configuration's gap to the best other family against the meta-features that track it most"
-    return [("when_mlp_wins", caption, scatter(when(ok), plots.colors(ok)))]
-
-
-def _axes(n: int):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), squeeze=False)
-    return fig, list(axes[0])
+    return [("when_mlp_wins", caption, scatter(found, plots.colors(ok)))]
