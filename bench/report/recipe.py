@@ -96,7 +96,10 @@ def _paired(runs: pd.DataFrame, arm: str, reference: str) -> dict | None:
 
 def ablation(ok: pd.DataFrame) -> pd.DataFrame:
     """Per arm, its paired comparison with its reference (empty: no recipe runs in the table)."""
-    runs = arms(ok)
+    return _compared(arms(ok))
+
+
+def _compared(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (reference, arm), _ in runs[runs["arm"] != ""].groupby(["reference", "arm"]):
         if (found := _paired(runs[runs["reference"] == reference], arm, reference)) is not None:
@@ -107,7 +110,8 @@ def ablation(ok: pd.DataFrame) -> pd.DataFrame:
 
 def recipe_section(ok: pd.DataFrame) -> Section | None:
     """The ablation table and what it says, or None when the table holds no arm of the recipe."""
-    table = ablation(ok)
+    runs = arms(ok)
+    table = _compared(runs)
     if table.empty:
         return None
     beyond = table[table["beyond"] == "yes"]
@@ -120,14 +124,13 @@ def recipe_section(ok: pd.DataFrame) -> Section | None:
         "time over its reference's.",
         "Beyond two standard errors: " + ("; ".join(said) if said else "none") + ".",
     ]
-    plain, full = _reference_scores(ok)
+    plain, full = _reference_scores(runs)
     if not math.isnan(plain) and not math.isnan(full):
         notes.append(f"Mean test accuracy: the plain MLP {accuracy(plain)}, the full recipe {accuracy(full)}.")
     return Section("recipe", "What each ingredient of the recipe buys", [display_table(table, COLUMNS)], notes)
 
 
-def _reference_scores(ok: pd.DataFrame) -> tuple[float, float]:
-    runs = arms(ok)
+def _reference_scores(runs: pd.DataFrame) -> tuple[float, float]:
     base = runs[runs["arm"] == ""]
     scores = base.groupby("reference")["test_accuracy"].mean()
     return float(scores.get("mlp", math.nan)), float(scores.get("mlp_modern", math.nan))
