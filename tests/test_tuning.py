@@ -293,3 +293,14 @@ def test_a_tuned_and_ensembled_run_is_recorded(make_cfg):
     for run in runs:
         assert {"ensemble_test_accuracy", "ensemble_val_accuracy", "ensemble_members"} <= set(run.data.metrics)
         assert run.data.params["protocol.ensemble"] == "3" and sum(members(run.data.params).values()) > 0.99
+
+
+def test_an_mlp_trial_over_the_time_cap_stops_at_the_end_of_an_epoch(make_cfg):
+    # the same cap as every family's, enforced during the fit where the model reports its epochs: the trial stops
+    # after its first epoch instead of running its 200
+    prepared = tuned_job(make_cfg, "mlp", "model.max_epochs=200", "model.early_stopping=false", "protocol.pruner=none",
+                         "+protocol.trial_timeout_s=1e-9")  # fmt: skip
+    trials = job.fit_and_score(prepared).tuning.trials
+    assert trials["timed_out"].tolist() == [False] + [True] * 4 and trials["val_accuracy"].iloc[1:].isna().all()
+    capped = trials["seconds"].iloc[1:].max()
+    assert capped < trials["seconds"].iloc[0] / 5  # the default config, uncapped, ran all its epochs
