@@ -25,7 +25,8 @@ VOLATILE = ("run_id", "start_time", "end_time", "parent_run_id")  # ids and cloc
 COMMITS = ("git_commit",)  # the commit that ran the job: the column stays, its value changes with every commit
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[-+]?\d+)?")
 # the run summary's facts about the machine and its software: another machine prints other values
-MACHINE = ("Platform", "Python", "Library versions", "bench version", "Generated", "Tracking URI")
+# (and how long the sweep took on it)
+MACHINE = ("Platform", "Python", "Library versions", "bench version", "Generated", "Tracking URI", "Wall time")
 MACHINE_ROW = re.compile(rf"^\| ({'|'.join(MACHINE)}) +\|.*\|$", re.MULTILINE)
 
 

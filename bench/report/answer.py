@@ -3,7 +3,7 @@ sentences and one table, from the same summaries and tests as the sections below
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -114,8 +114,9 @@ def cost_sentence(cost: pd.DataFrame) -> str:
     return f"At what cost (medians over runs): {'; '.join(parts)}."
 
 
-def answer_section(summaries: Mapping[str, pd.DataFrame], stats: Statistics) -> Section:
-    """The first screen of a report: who wins where, at what cost, what the statistics allow."""
+def answer_section(summaries: Mapping[str, pd.DataFrame], stats: Statistics, when: Sequence[str] = ()) -> Section:
+    """The first screen of a report: who wins where, at what cost, what the statistics allow, and ``when``: where
+    the MLP wins and whether the datasets' properties tell (:func:`bench.report.when.answer_sentences`)."""
     section = Section("answer", "The answer")
     leaderboard = summaries["leaderboard"]
     if leaderboard.empty:
@@ -130,7 +131,7 @@ def answer_section(summaries: Mapping[str, pd.DataFrame], stats: Statistics) -> 
     ]
     if families := families_sentence(stats):
         section.lead.append(families)
-    section.lead.append(cost_sentence(summaries["cost"]))
+    section.lead += [*when, cost_sentence(summaries["cost"])]
     columns = {
         "dataset": ("Dataset", None),
         "model": ("Best model", None),

@@ -76,6 +76,16 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{integer(n)} {noun if int(n) == 1 else plural or noun + 's'}"
 
 
+def duration(seconds: float) -> str:
+    """Wall time as people say it: 42 -> '42 s', 754 -> '12 min 34 s', 5580 -> '1 h 33 min'."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
 def cell(value: Any, *, yes_no: Sequence[str] = ("yes", "no")) -> str:
     """Any table value: floats as :func:`number`, booleans as ``yes_no``, a list as its cells joined by ' / ',
     anything else as ``str``; None and NaN as a dash."""

@@ -20,7 +20,7 @@ from bench.report.stats.analysis import Statistics, analyse
 from bench.report.stats.section import statistics_section
 from bench.report.summaries import build_sections, prepare, scored
 from bench.report.tuning import tuning_section
-from bench.report.when import When, when, when_figures, when_section
+from bench.report.when import When, answer_sentences, when, when_figures, when_section
 
 Figure = tuple[str, str, str | None]  # key, caption, SVG (None: nothing to draw)
 
@@ -78,7 +78,7 @@ def _summaries(inputs: Inputs) -> dict[str, pd.DataFrame]:
 
 
 PARTS: list[Part] = [
-    Part(_summaries, lambda s, i: answer_section(s, i.stats)),
+    Part(_summaries, lambda s, i: answer_section(s, i.stats, answer_sentences(i.when))),
     Part(_summaries, lambda s, i: leaderboard_section(s, over=spread(i.ok), count=count_header(i.ok))),
     Part(lambda i: i.stats, lambda stats, i: statistics_section(i.ok, stats)),
     Part(lambda i: i.when, lambda found, i: when_section(found), lambda i: when_figures(i.when, i.ok)),

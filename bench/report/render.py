@@ -15,7 +15,7 @@ import pandas as pd
 
 from bench.files import whole
 from bench.report.display import Section, escape_markdown
-from bench.report.format import counted
+from bench.report.format import counted, duration
 from bench.report.parts import Inputs, comparison_sections
 from bench.report.protocols import describe
 from bench.report.sections import (
@@ -46,7 +46,8 @@ def report_sections(
     """Every section of the report, in order, with its figures: the answer first (for the claims' runs, their
     verdicts), then the run summary and the details."""
     table = labelled(table)
-    context = {**context, "scope": scope(table, context)}
+    facts = {k: v for k, v in provenance(table).items() if not (k == "commits" and "runs_commit" in context)}
+    context = {**context, "scope": scope(table, context), **facts}  # the claims name their runs' commits
     has_claims = "params.claim" in table and table["params.claim"].notna().any()
     if has_claims and {"model_name", "dataset_name"} <= set(table.columns):
         # count models and datasets by name: the claims vary their settings, which would make each a variant
@@ -77,6 +78,25 @@ def scope(table: pd.DataFrame, context: Mapping[str, str]) -> str:
     chosen = f" matching {context['filter']!r}" if context.get("filter") else ""
     found = f"{counted(len(table), 'run')}" + (f" from {counted(sweeps, 'sweep')}" if sweeps else "")
     return f"every run{where}{chosen}, the latest of each configuration: {found}"
+
+
+def provenance(table: pd.DataFrame) -> dict[str, str]:
+    """When the runs ran (the wall time from the first start to the last end) and at which commits, where the runs
+    carry their times and commits."""
+    facts = {}
+    if {"start_time", "end_time"} <= set(table.columns):
+        start, end = pd.to_datetime(table["start_time"], utc=True), pd.to_datetime(table["end_time"], utc=True)
+        if start.notna().any() and end.notna().any():
+            first, last = start.min(), end.max()
+            until = f"{last:%H:%M}" if last.date() == first.date() else f"{last:%Y-%m-%d %H:%M}"
+            took = duration((last - first).total_seconds())
+            facts["wall_time"] = (
+                f"{took}, from the first run's start to the last one's end ({first:%Y-%m-%d %H:%M} to {until} UTC)"
+            )
+    commits = table["git_commit"].dropna().value_counts() if "git_commit" in table else pd.Series(dtype=int)
+    if len(commits):
+        facts["commits"] = ", ".join(f"{c} ({counted(n, 'run')})" for c, n in commits.items())
+    return facts
 
 
 def markdown_report(title: str, sections: list[Section], images: Path) -> str:

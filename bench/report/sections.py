@@ -18,6 +18,8 @@ from bench.report.summaries import MLP_PARAMS
 
 CONTEXT_LABELS = {
     "scope": "Scope",
+    "wall_time": "Wall time",
+    "commits": "Git commit (runs)",
     "experiment": "Experiment",
     "protocol": "Protocol",
     "tracking_uri": "Tracking URI",

@@ -119,7 +119,20 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     finished_first = runs.assign(_done=runs["status"].eq("FINISHED")).sort_values(["_done", "start_time"])
     runs = finished_first.drop_duplicates("run_key", keep="last").drop(columns="_done").reset_index(drop=True)
     runs = older_variants(runs, "model", ignore=MODEL_IGNORED)
-    return older_variants(runs, "dataset", ignore=DATASET_IGNORED)
+    return unbound_caps(older_variants(runs, "dataset", ignore=DATASET_IGNORED))
+
+
+def unbound_caps(runs: pd.DataFrame) -> pd.DataFrame:
+    """A row cap above the rows a dataset has keeps all of them: the run is the whole dataset, not a variant of it.
+    A benchmark that caps every set at 1,500 rows labels only the sets it cut (``letter max_samples=1500``, plain
+    ``german``)."""
+    if "params.dataset.max_samples" not in runs or "params.dataset.rows" not in runs:
+        return runs
+    cap = pd.to_numeric(runs["params.dataset.max_samples"], errors="coerce")
+    kept_all = pd.to_numeric(runs["params.dataset.rows"], errors="coerce").lt(cap)
+    variant = runs.loc[kept_all, "dataset_variant"].astype(str)
+    runs.loc[kept_all, "dataset_variant"] = variant.str.replace(r"(^| )max_samples=\S+", "", regex=True).str.strip()
+    return runs
 
 
 def older_metric_names(runs: pd.DataFrame) -> pd.DataFrame:

@@ -246,7 +246,7 @@ def _correlation_sentence(config: str, rows: pd.DataFrame) -> str:
     )
 
 
-def _prediction_sentence(row: pd.Series) -> str:
+def prediction_sentence(row: pd.Series) -> str:
     said = (
         f"{row['config']} wins {row['wins']} of {row['datasets']} datasets (within {WITHIN} of the best other "
         f"family, or ahead) and is ahead on {row['ahead']} (median "
@@ -265,6 +265,15 @@ def _prediction_sentence(row: pd.Series) -> str:
     return said + f", beyond chance (binomial p {significant(row['p_binomial'])})."
 
 
+def answer_sentences(found: When | None) -> list[str]:
+    """Per MLP configuration, where it wins and whether the meta-features tell when: the report's answer."""
+    if found is None:
+        return []
+    return [
+        f"When backprop wins: {prediction_sentence(pd.Series(row))}" for row in found.predictions.to_dict("records")
+    ]
+
+
 def when_section(found: When | None) -> Section | None:
     """The tables and what they allow one to say, or None where :func:`when` found nothing to read."""
     if found is None:
@@ -276,7 +285,7 @@ def when_section(found: When | None) -> Section | None:
         "family is the one whose representative scores highest, which favours the other families slightly.",
     ]
     for row in found.predictions.to_dict("records"):
-        notes.append(_prediction_sentence(pd.Series(row)))
+        notes.append(prediction_sentence(pd.Series(row)))
         notes.append(
             _correlation_sentence(row["config"], found.correlations[found.correlations["config"] == row["config"]])
         )

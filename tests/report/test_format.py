@@ -47,3 +47,8 @@ def test_cell_formats_any_table_value():
     assert fmt.cell(12345) == "12345" and fmt.cell("x") == "x"
     assert fmt.cell(True) == "yes" and fmt.cell(False, yes_no=("met", "**not met**")) == "**not met**"
     assert fmt.cell([0.5, None, 2000.0]) == "0.5 / — / 2,000"
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(0.4, "0 s"), (42, "42 s"), (754, "12 min 34 s"), (5580, "1 h 33 min")])
+def test_a_duration_reads_as_people_say_it(seconds, said):
+    assert fmt.duration(seconds) == said

@@ -274,3 +274,17 @@ def test_learning_curves_are_drawn_when_measured(table: pd.DataFrame, tmp_path: 
     assert (tmp_path / "with_curves_files" / "learning_curves.svg").read_text().startswith("<svg")
     _, without = write_reports(table, tmp_path, "without_curves", CONTEXT)
     assert "learning_curves" not in without.read_text()
+
+
+def test_the_summary_says_the_runs_wall_time_and_commits():
+    from bench.report.render import provenance
+
+    times = pd.to_datetime(["2026-12-06 21:08:01", "2026-12-06 21:30:00", "2026-12-06 22:40:40"], utc=True)
+    table = pd.DataFrame({"start_time": times, "end_time": times + pd.Timedelta(seconds=20), "git_commit": "abc"})
+    facts = provenance(table)
+    assert (
+        facts["wall_time"]
+        == "1 h 32 min, from the first run's start to the last one's end (2026-12-06 21:08 to 22:41 UTC)"
+    )
+    assert facts["commits"] == "abc (3 runs)"
+    assert provenance(table.drop(columns=["start_time", "end_time", "git_commit"])) == {}

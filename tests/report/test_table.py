@@ -75,6 +75,17 @@ def test_dataset_variants_are_named_by_settings_not_by_measured_facts():
     assert labelled(table.reset_index()).set_index("run_id").loc["r2", "dataset"] == "iris max_samples=100"
 
 
+def test_a_row_cap_above_the_datasets_rows_is_no_variant():
+    raw = raw_runs().assign(**{"tags.bench.dataset_variant": "max_samples=1500 scaler=minmax"})
+    raw["params.dataset.max_samples"] = "1500"
+    raw["params.dataset.rows"] = raw["run_id"].map(lambda r: "1500" if r in ("r2", "r3") else "150")
+    table = tidy(raw).set_index("run_id")
+    assert table.loc["r1", "dataset_variant"] == "scaler=minmax"  # 150 rows under a cap of 1,500: all of them
+    assert table.loc["r2", "dataset_variant"] == "max_samples=1500 scaler=minmax"  # cut to the cap
+    raw["tags.bench.dataset_variant"] = "max_samples=1500"
+    assert tidy(raw).set_index("run_id").loc["r1", "dataset_variant"] == ""
+
+
 def test_empty_store():
     assert tidy(pd.DataFrame()).empty
 

@@ -134,3 +134,13 @@ def test_the_registered_section_with_its_scatter_and_none_without_meta_features_
     assert when(table(neural=False)) is None and sections(table(neural=False)) == []
     assert when(table(gaps=GAPS[:7])) is None  # 7 datasets: too few
     assert when_section(None) is None
+
+
+def test_the_reports_answer_says_where_each_mlp_wins_and_whether_the_properties_tell():
+    [part] = [p for p in PARTS if "answer_section" in p.display.__code__.co_names]
+    said = part.section(inputs(table())).lead
+    [sentence] = [s for s in said if s.startswith("When backprop wins: ")]
+    assert "mlp wins 8 of 12 datasets" in sentence and "within chance on 12 datasets" in sentence
+    assert said[-1].startswith("At what cost")  # the cost stays last
+    few = part.section(inputs(table(gaps=GAPS[:7]))).lead  # too few datasets to say when
+    assert not [s for s in few if s.startswith("When backprop wins")]
