@@ -319,7 +319,7 @@ def record_fold(
         prepared = prepare(cfg, fold)
         study = None
         if protocol.tunes(cfg.protocol):
-            path = studies.storage_path(store.uri, store.experiment, hydra_cwd())
+            path = studies.study_path(studies.storage_dir(store.uri, store.experiment, hydra_cwd()), key)
             owner.enter_context(studies.owned(path, key))  # one process at a time works on a study
             seed, pruner = protocol.split_seed(cfg.seed, fold), cfg.protocol.get("pruner", "none")
             study = studies.open_study(path, key, seed, fresh=cfg.rerun, pruner=pruner)

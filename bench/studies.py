@@ -1,7 +1,7 @@
-"""A fold's tuning study: where it lives (a journal file beside the store, named by the experiment), who may work on
-it (one process at a time: a lock beside the journal), and which of its trials count toward the budget (those
-that ended: never the ones an interrupted process left behind, RUNNING after a SIGKILL or failed by a Ctrl-C).
-A damaged journal is found before a sweep starts, named, and set aside by ``rerun=true``."""
+"""A fold's tuning study: where it lives (a journal file of its own, in a folder beside the store named by the
+experiment), who may work on it (one process at a time: a lock beside the journal), and which of its trials count
+toward the budget (those that ended: never the ones an interrupted process left behind, RUNNING after a SIGKILL or
+failed by a Ctrl-C). A damaged journal is found before a sweep starts, named, and set aside by ``rerun=true``."""
 
 from __future__ import annotations
 
@@ -17,13 +17,25 @@ INTERRUPTED = "interrupted"  # a study's user attr: numbers of the trials that a
 JOURNAL = "journal"  # a study's user attr: the journal file it lives in, where its worker processes find it
 
 
-def storage_path(tracking_uri: str, experiment: str, cwd: str | Path | None) -> Path:
-    """Beside a SQLite store, else in the launch directory; named after the experiment by the one file-name rule
-    (``bench.tracking.file_name``), so that no experiment name reaches outside the folder."""
+def storage_dir(tracking_uri: str, experiment: str, cwd: str | Path | None) -> Path:
+    """The experiment's journals: beside a SQLite store, else in the launch directory, in a folder named after the
+    experiment by the one file-name rule (``bench.tracking.file_name``), so that no name reaches outside it."""
     from bench.tracking import file_name, sqlite_path
 
     db = sqlite_path(tracking_uri)
-    return (db.parent if db else Path(cwd or ".")) / "optuna" / f"{file_name(experiment)}.journal"
+    return (db.parent if db else Path(cwd or ".")) / "optuna" / file_name(experiment)
+
+
+def study_path(folder: Path, name: str) -> Path:
+    """A study's own journal in ``folder``: Optuna reads a journal whole to open any study in it, so one file per
+    study keeps opening a study as fast at the thousandth job as at the first."""
+    from bench.tracking import file_name
+
+    return folder / f"{file_name(name)}.journal"
+
+
+def journals(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.journal")) if folder.is_dir() else []
 
 
 def journal(path: str | Path) -> Any:

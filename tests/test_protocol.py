@@ -158,7 +158,7 @@ def test_tuning_through_the_cli_gives_every_family_the_same_budget(tmp_path):
     for run in runs:
         assert run.data.tags["bench.protocol"] == "tuned"
         assert any(key.startswith("tuned.") for key in run.data.params)
-    assert (tmp_path / "optuna" / "bench.journal").is_file()  # the studies, for resuming an interrupted job
+    assert list((tmp_path / "optuna" / "bench").glob("*.journal"))  # the studies, for resuming an interrupted job
 
 
 @pytest.mark.science
@@ -168,10 +168,16 @@ def test_benchmark_lite_tunes_every_family_with_the_same_budget_and_reports(tmp_
     done = run_cli("experiment=benchmark_lite", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     runs = runs_of(tmp_path / "mlruns.db", "benchmark_lite")
-    assert len(runs) == 4 * 7 * 2 and all(r.info.status == "FINISHED" for r in runs)
+    assert len(runs) == 4 * 8 * 2 and all(r.info.status == "FINISHED" for r in runs)
     budget = {(r.data.tags["bench.family"], r.data.metrics["tuning_trials"]) for r in runs}
     assert {trials for _, trials in budget} == {5.0}
     assert {family for family, _ in budget} == {"neural", "tree", "kernel", "neighbors", "linear", "tree_ensemble"}
+    assert {r.data.tags["bench.model"] for r in runs if r.data.tags["bench.family"] == "neural"} == {
+        "mlp",
+        "mlp_modern",
+    }
+    members = [r.data.metrics["ensemble_members"] for r in runs]  # tuned and ensembled, side by side
+    assert all(1 <= m <= 3 for m in members) and all("ensemble_test_accuracy" in r.data.metrics for r in runs)
     assert (tmp_path / "reports" / "benchmark_lite.html").is_file() and (
         tmp_path / "reports" / "benchmark_lite.md"
     ).is_file()

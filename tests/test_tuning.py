@@ -4,6 +4,7 @@ interrupted study resumes."""
 from __future__ import annotations
 
 import numpy as np
+import optuna
 import pytest
 
 from bench import job, studies, tuning
@@ -304,3 +305,17 @@ def test_an_mlp_trial_over_the_time_cap_stops_at_the_end_of_an_epoch(make_cfg):
     assert trials["timed_out"].tolist() == [False] + [True] * 4 and trials["val_accuracy"].iloc[1:].isna().all()
     capped = trials["seconds"].iloc[1:].max()
     assert capped < trials["seconds"].iloc[0] / 5  # the default config, uncapped, ran all its epochs
+
+
+def test_each_study_has_a_journal_of_its_own_in_the_experiments_folder(tmp_path):
+    # Optuna reads a journal whole to open any study in it: one file per study keeps the thousandth job's study as
+    # quick to open as the first's
+    folder = studies.storage_dir(f"sqlite:///{tmp_path}/mlruns.db", "../../escaped", None)
+    assert folder.parent == tmp_path / "optuna"
+    first, second = studies.study_path(folder, "0123abcd"), studies.study_path(folder, "../elsewhere")
+    assert first.parent == second.parent == folder and first != second
+    for path, name in ((first, "0123abcd"), (second, "../elsewhere")):
+        with studies.owned(path, name):
+            studies.open_study(path, name, seed=0, fresh=False).enqueue_trial({})
+    assert studies.journals(folder) == sorted([first, second])
+    assert [s.study_name for s in optuna.get_all_study_summaries(studies.journal(first))] == ["0123abcd"]

@@ -64,18 +64,20 @@ def preflight(argv: list[str], shown: list[str] | None = None) -> Plan:
 
 
 def check_studies(primary: DictConfig) -> None:
-    """The journal the sweep's tuned jobs resume their studies from must read back whole; ``rerun=true`` sets a
-    damaged one aside (its studies start afresh anyway)."""
+    """The journals the sweep's tuned jobs resume their studies from must read back whole; ``rerun=true`` sets a
+    damaged one aside (its study starts afresh anyway)."""
     from bench import studies
     from bench.tracking import resolve_uri
 
-    path = studies.storage_path(resolve_uri(str(primary.tracking.uri)), str(primary.tracking.experiment), None)
-    try:
-        studies.check_journal(path)
-    except ValueError as exc:
-        if not primary.rerun:
-            raise UsageError(str(exc)) from exc
-        print(f"the damaged tuning journal {str(path)!r} is set aside: {str(studies.set_aside(path))!r}", flush=True)
+    folder = studies.storage_dir(resolve_uri(str(primary.tracking.uri)), str(primary.tracking.experiment), None)
+    for path in studies.journals(folder):
+        try:
+            studies.check_journal(path)
+        except ValueError as exc:
+            if not primary.rerun:
+                raise UsageError(str(exc)) from exc
+            aside = studies.set_aside(path)
+            print(f"the damaged tuning journal {str(path)!r} is set aside: {str(aside)!r}", flush=True)
 
 
 def redact_override(override: str) -> str:

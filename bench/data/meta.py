@@ -155,7 +155,7 @@ def content_key(data: Dataset) -> str:
 
 def folder(tracking_uri: str, cwd: str | Path | None) -> Path:
     """Where measured meta-features are kept: ``dataset_meta/`` beside a SQLite store, else in the launch folder (as
-    tuning journals are kept, ``bench.studies.storage_path``)."""
+    tuning journals are kept, ``bench.studies.storage_dir``)."""
     from bench.tracking import resolve_uri, sqlite_path
 
     db = sqlite_path(resolve_uri(str(tracking_uri), cwd))

@@ -71,7 +71,8 @@ def test_an_experiment_name_writes_nothing_outside_the_stores_folder(tmp_path, n
     assert done.returncode == 0, done.stderr
     outside = [p for p in tmp_path.rglob("*") if work not in p.parents and p != work and p.is_file()]
     assert outside == [] and not Path("/tmp/absolute-escape.journal").exists()
-    assert [p.parent.name for p in work.rglob("*.journal")] == ["optuna"]
+    journals = list(work.rglob("*.journal"))  # one per fold's study, in the experiment's folder under optuna/
+    assert len(journals) == 2 and {p.parent.parent for p in journals} == {work / "optuna"}
     assert len(list((work / "reports").glob("*.html"))) == 1
 
 
@@ -105,7 +106,7 @@ def test_another_packages_classifier_is_allowed_by_naming_its_module(tmp_path, m
 def test_a_damaged_journal_is_named_before_the_sweep_and_rerun_sets_it_aside(tmp_path, damage):
     tuned = [*SMALL, "protocol=tuned", "protocol.folds=2", "protocol.n_trials=1", "report.enabled=false"]
     assert run_main(*tuned, cwd=tmp_path).returncode == 0
-    journal = tmp_path / "optuna" / "bench.journal"
+    journal = sorted((tmp_path / "optuna" / "bench").glob("*.journal"))[0]
     good = journal.read_bytes()
     journal.write_bytes(
         {"truncated": good[:-9], "garbage": good + b"not a record\n", "random": bytes(range(256)) * 3}[damage]
@@ -114,7 +115,7 @@ def test_a_damaged_journal_is_named_before_the_sweep_and_rerun_sets_it_aside(tmp
     assert "Should not reach" not in line
     again = run_main(*tuned, "seed=1", "rerun=true", cwd=tmp_path)
     assert again.returncode == 0 and "is set aside" in again.stdout, again.stderr
-    assert [p.name.split("-")[0] for p in journal.parent.glob("bench.journal.damaged-*")] == ["bench.journal.damaged"]
+    assert [p.name.split("-")[0] for p in journal.parent.glob("*.damaged-*")] == [f"{journal.name}.damaged"]
 
 
 # -- 10. one line, not a traceback -------------------------------------------------------------------------------

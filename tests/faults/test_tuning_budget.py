@@ -34,15 +34,13 @@ TUNED = [
 
 
 def evaluated(cwd: Path) -> int:
-    """Trials that ended, over every study of the journal, as the budget counts them."""
-    path = cwd / "optuna" / "bench.journal"
-    if not path.is_file():
-        return 0
-    storage = studies.journal(path)
+    """Trials that ended, over every study of the experiment's journals, as the budget counts them."""
     found = 0
-    for name in optuna.get_all_study_names(storage):
-        study = optuna.load_study(study_name=name, storage=storage)
-        found += sum(t.state.name == "COMPLETE" for t in studies.counted(study))
+    for path in studies.journals(cwd / "optuna" / "bench"):
+        storage = studies.journal(path)
+        for name in optuna.get_all_study_names(storage):
+            study = optuna.load_study(study_name=name, storage=storage)
+            found += sum(t.state.name == "COMPLETE" for t in studies.counted(study))
     return found
 
 
