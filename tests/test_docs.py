@@ -147,6 +147,33 @@ def first_table_after(text: str, heading: str) -> list[tuple[str, ...]]:
     return table_rows("\n".join(block))
 
 
+QUOTED = re.compile(r"^<!-- quoted from (reports/[\w.-]+\.md) -->\n((?:>[^\n]*\n?)+)", re.MULTILINE)
+
+
+def quotes(text: str) -> list[tuple[str, list[str]]]:
+    """The blockquotes marked ``<!-- quoted from reports/X.md -->``: the report and the quote's paragraphs."""
+    found = []
+    for report, block in QUOTED.findall(text):
+        lines = [line.removeprefix(">").strip() for line in block.splitlines()]
+        paragraphs = " ".join(line or "\n" for line in lines).split("\n")
+        found.append((report, [flat(p) for p in paragraphs if p.strip()]))
+    return found
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def misquoted(text: str) -> list[str]:
+    """The quoted paragraphs of ``text`` that their committed report does not hold word for word."""
+    return [
+        f"{report}: {paragraph!r}"
+        for report, paragraphs in quotes(text)
+        for paragraph in paragraphs
+        if paragraph not in flat((ROOT / report).read_text())
+    ]
+
+
 class IgnoreTags(yaml.SafeLoader):
     """mkdocs.yml may hold tags such as ``!!python/name:``; the nav does not need them."""
 
@@ -240,3 +267,24 @@ def test_the_readme_verdicts_are_the_committed_reports():
     committed = {row[0]: row[2] for row in first_table_after(report, "### The article's claims")[1:]}
     shown = {row[0]: row[2] for row in table_rows(README.read_text()) if row[0].isdigit() and len(row) >= 3}
     assert shown == committed
+
+
+@pytest.mark.parametrize("path", documents(), ids=name)
+def test_paragraphs_quoted_from_a_committed_report_are_in_it_word_for_word(path):
+    assert not misquoted(path.read_text())
+
+
+def test_the_readme_and_the_evidence_page_quote_the_benchmarks_answer():
+    for path in (README, DOCS / "evidence.md"):
+        quoted = [paragraphs for report, paragraphs in quotes(path.read_text()) if report == "reports/benchmark.md"]
+        assert quoted and all(quoted), f"{name(path)} quotes nothing of reports/benchmark.md"
+
+
+def test_the_quote_check_catches_a_changed_figure():
+    report = (ROOT / "reports" / "benchmark.md").read_text()
+    sentence = next(line for line in report.splitlines() if line.startswith("Average rank across datasets"))
+    assert not misquoted(f"<!-- quoted from reports/benchmark.md -->\n> {sentence}\n")
+    changed = re.sub(r"\d", lambda m: str((int(m.group()) + 1) % 10), sentence, count=1)
+    assert changed != sentence and misquoted(f"<!-- quoted from reports/benchmark.md -->\n> {changed}\n")
+    wrapped = sentence.replace(", ", ",\n> ", 1)  # a quote wrapped over lines is the same text
+    assert not misquoted(f"<!-- quoted from reports/benchmark.md -->\n> {wrapped}\n")

@@ -154,11 +154,12 @@ def test_bad_tables_are_one_line_and_exit_2_without_a_store(tmp_path, args, mess
 
 
 @pytest.mark.slow
-def test_the_committed_recipe_report_is_rebuilt_from_its_committed_table(tmp_path):
-    """reports/mlp_recipe.md came from reports/mlp_recipe.parquet: the same command gives it again, numbers and
-    words alike; only when and by which commit it was generated differ."""
+@pytest.mark.parametrize("name", ["mlp_recipe", "benchmark"])
+def test_a_committed_report_is_rebuilt_from_its_committed_table(tmp_path, name):
+    """reports/NAME.md came from reports/NAME.parquet: the same command gives it again, numbers and words alike;
+    only when and by which commit it was generated differ."""
     root = Path(__file__).resolve().parents[2]
-    ok("report", "--from", "reports/mlp_recipe.parquet", "--out", str(tmp_path), cwd=root)
+    ok("report", "--from", f"reports/{name}.parquet", "--out", str(tmp_path), cwd=root)
     when = re.compile(r"^\| (Generated|Git commit \(report\)) ")
-    committed, rebuilt = ((d / "mlp_recipe.md").read_text().splitlines() for d in (root / "reports", tmp_path))
+    committed, rebuilt = ((d / f"{name}.md").read_text().splitlines() for d in (root / "reports", tmp_path))
     assert [line for line in committed if not when.match(line)] == [line for line in rebuilt if not when.match(line)]
