@@ -178,3 +178,14 @@ def test_no_ensemble_columns_without_ensembled_runs(tmp_path: Path):
     table, trials = tuned_table()
     _, md = write(table, trials, tmp_path)
     assert "tuned + ensembled" not in md and "refitted)" not in md
+
+
+def test_trials_over_the_time_cap_are_counted_per_model_where_there_are_some(tmp_path: Path):
+    table, trials = tuned_table()
+    _, md = write(table, trials, tmp_path)
+    assert "Over the time cap" not in md  # no cap hit: the table reads as before
+    table["tuning_trials_timed_out"] = [3.0 if model == "svm" else 0.0 for model in table["model"]]
+    _, md = write(table, trials, tmp_path)
+    flat = re.sub(r" +", " ", md)
+    assert "| svm tuned | kernel | 4 | 2 | 4 | 12 | 0.5 | 0.4 | 2 of 4 |" in flat
+    assert "| knn tuned | neighbors | 4 | 2 | 4 | 0 | 0.5 |" in flat and "the same cap for every family" in flat

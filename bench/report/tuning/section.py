@@ -19,6 +19,7 @@ COLUMNS = {
     "datasets": ("Datasets", integer),
     "tuning_trials": ("Trials with the default", number),
     "tuning_trials_pruned": ("Pruned", number),
+    "timed_out": ("Over the time cap, all runs", integer),
     "tuning_time_s": ("Search time (s)", number),
     "tuning_work_s": ("Trial work (s)", number),
     "default_won": ("Default chosen", text),
@@ -28,7 +29,16 @@ COLUMNS = {
     "ensemble_test": ("Test accuracy, tuned + ensembled", accuracy),
 }
 ENSEMBLED = "ensemble_test_accuracy"  # a run's tuned + ensembled score (bench.ensembled)
-NUMERIC = ("tuning_trials", "tuning_trials_pruned", "tuning_time_s", "tuning_work_s", "test_accuracy", ENSEMBLED)
+CAPPED = "tuning_trials_timed_out"  # a run's trials over protocol.trial_timeout_s
+NUMERIC = (
+    "tuning_trials",
+    "tuning_trials_pruned",
+    "tuning_time_s",
+    "tuning_work_s",
+    "test_accuracy",
+    ENSEMBLED,
+    CAPPED,
+)
 
 
 def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
@@ -52,6 +62,9 @@ def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> p
     rows["default_test"], rows["tuned_test"] = ends.first(), ends.last()
     if rows["tuning_trials_pruned"].isna().all():  # runs from before pruning recorded it
         rows = rows.drop(columns="tuning_trials_pruned")
+    capped = runs[CAPPED].fillna(0) if CAPPED in runs else pd.Series(0.0, index=runs.index)
+    if capped.sum() > 0:  # only where a cap cut trials: searches without one read as before
+        rows["timed_out"] = capped.groupby(runs["model"]).sum()
     return rows.join(ensembled(runs)).reset_index()
 
 
@@ -82,6 +95,12 @@ def _notes(runs: pd.DataFrame, trials: pd.DataFrame, cut: dict[str, int]) -> lis
         "trials stopped early because their validation accuracy, reported every epoch, was losing "
         "(protocol.pruner; only the MLP reports); a pruned trial is never chosen.",
     ]
+    if runs[CAPPED].fillna(0).sum() > 0:
+        notes.append(
+            "Over the time cap: trials of all runs that took longer than protocol.trial_timeout_s, the same cap for "
+            "every family; such a trial is recorded as failed and never chosen (an MLP's stops at the end of that "
+            "epoch; other models' fits run to their end)."
+        )
     if ENSEMBLED in runs and (ensembles := int(runs[ENSEMBLED].notna().sum())):
         notes.append(
             f"Tuned (refitted) and tuned + ensembled: over the {counted(ensembles, 'run')} with an ensemble "
