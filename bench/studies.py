@@ -86,7 +86,7 @@ def set_aside(path: Path) -> Path:
 def owned(path: Path | None, name: str) -> Iterator[None]:
     """Within: this process alone works on study ``name`` of the journal at ``path``, waited for: two sweeps of the
     same jobs never draw one study's trials twice. The lock is a byte of one file beside the journal, at an offset
-    given by the study's name, so that the studies of one journal are owned apart without a file each. In memory
+    given by the study's name, so that studies sharing a journal are still owned apart. In memory
     (``path`` None): no lock is needed."""
     if path is None:
         yield

@@ -62,7 +62,7 @@ def per_model(runs: pd.DataFrame, trials: pd.DataFrame, band: pd.DataFrame) -> p
     rows["default_test"], rows["tuned_test"] = ends.first(), ends.last()
     if rows["tuning_trials_pruned"].isna().all():  # runs from before pruning recorded it
         rows = rows.drop(columns="tuning_trials_pruned")
-    capped = runs[CAPPED].fillna(0) if CAPPED in runs else pd.Series(0.0, index=runs.index)
+    capped = runs[CAPPED].fillna(0)
     if capped.sum() > 0:  # only where a cap cut trials: searches without one read as before
         rows["timed_out"] = capped.groupby(runs["model"]).sum()
     return rows.join(ensembled(runs)).reset_index()
