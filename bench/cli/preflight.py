@@ -119,10 +119,14 @@ def check_destinations(primary: DictConfig) -> None:
     try:
         tracking.check_uri(uri)
         tracking.check_reachable(uri)
-        tracking.check_store(uri)
-        tracking.check_tables(uri)
-        tracking.check_experiment(uri, str(primary.tracking.experiment))
-        if (db := tracking.sqlite_path(uri)) is not None:
+        db = tracking.sqlite_path(uri)
+        # a store another sweep is creating this moment has half its tables, and a client opened on it would
+        # create them a second time: checked once that sweep is done
+        with tracking.creating(db if db is not None and db.exists() else None):
+            tracking.check_store(uri)
+            tracking.check_tables(uri)
+            tracking.check_experiment(uri, str(primary.tracking.experiment))
+        if db is not None:
             check_room(db.parent, "the tracking store")
         check_room(Path.cwd(), "the sweep's folder (multirun/)")
         if primary.report.enabled:

@@ -24,6 +24,7 @@ from bench.tracking.schema import (
 from bench.tracking.store import (
     Store,
     StoreUnavailable,
+    creating,
     open_store,
     resolve_uri,
     sqlite_path,
@@ -38,6 +39,7 @@ __all__ = [
     "check_store",
     "check_tables",
     "check_uri",
+    "creating",
     "file_name",
     "experiment_id",
     "flatten",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+import sqlite3
+from contextlib import closing
+
 import mlflow
+import psutil
 import pytest
 from conftest import run_main
-from faultkit import no_process_left, sweep  # noqa: F401
+from faultkit import no_process_left, sweep, wait_for  # noqa: F401
 
 import bench.sweep
 
@@ -29,6 +34,28 @@ def test_two_sweeps_started_at_once_on_a_new_store_both_finish_with_their_parent
         f"{d}/{m}/seed=0" for d in ("iris", "wine") for m in ("knn", "decision_tree")
     }
     assert {r.data.tags["mlflow.parentRunId"] for r in jobs} <= {p.info.run_id for p in parents}
+
+
+@pytest.mark.faults
+def test_a_sweep_checks_a_store_another_process_is_creating_once_it_is_created(tmp_path):
+    db = tmp_path / "mlruns.db"
+    with closing(sqlite3.connect(db)) as half:  # a store caught between two of its tables
+        half.execute("create table experiments (experiment_id integer primary key, name varchar(256))")
+    with open(tmp_path / "mlruns.db.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = sweep(*SMALL, cwd=tmp_path)
+
+        def waiting() -> bool:
+            assert started.poll() is None, started.communicate()[1][-2000:]
+            return any(f.path == lock.name for f in psutil.Process(started.pid).open_files())
+
+        wait_for(waiting, what="the sweep to wait for the store's creator")
+        db.unlink()
+        mlflow.MlflowClient(f"sqlite:///{db}").search_experiments()  # the creator finishes the store
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    out, err = started.communicate(timeout=300)
+    assert started.returncode == 0, err[-2000:]
+    assert out.count(" acc ") == 4
 
 
 def test_an_error_in_the_sweeps_callback_stops_the_command_in_one_line(tmp_path, monkeypatch):
