@@ -22,7 +22,7 @@ from bench.report.claims.runs import check
 from bench.report.render import write_reports
 
 FAMILY = {"mlp_lean": "neural", "mlp": "neural", "decision_tree": "tree", "svm": "kernel", "svm_linear": "kernel"}
-FAMILY["knn"] = "neighbors"
+FAMILY |= {"knn": "neighbors", "mlp_modern": "neural"}
 SEEDS = (0, 1, 2)
 
 
@@ -410,6 +410,64 @@ def test_mlp_scale_needs_an_mlp_both_kinds_of_setting_and_seeds():
     missing = [r for r in scale_rows() if not (r["model"] == "mlp_lean" and r["params.dataset.rows"] == "10000")]
     evidence = verdict("mlp_scale", missing)
     assert evidence.verdict == c.MIXED and "behind on classification d=50 n=10,000; letter d=16" in evidence.sentence
+
+
+# -- claims 4 and 5 with the modern recipe beside the plain MLP --------------------------------------------------
+
+
+def recipe_rows(rows: list[dict], accuracy: dict[str, float], claim: str) -> list[dict]:
+    """The plain MLP's runs again as ``mlp_modern``'s, at ``accuracy[dataset]`` (missing: timed out)."""
+    recipe = []
+    for r in rows:
+        if r["model"] == "mlp_lean":
+            copy = {**r, "model": "mlp_modern", "model_name": "mlp_modern", "run_id": r["run_id"] + "-recipe"}
+            if r["dataset"] in accuracy:
+                copy["test_accuracy"] = accuracy[r["dataset"]] + 0.001 * r["seed"]
+            else:
+                copy.update(outcome="timeout", test_accuracy=math.nan, fit_time_s=300.0)
+            recipe.append(copy)
+    assert recipe and all(r["params.claim"] == claim for r in recipe)
+    return recipe
+
+
+def test_claim_4_verdict_is_the_plain_mlps_and_the_recipe_is_judged_beside_it():
+    plain = linear_rows(0.895, 0.905)
+    # the recipe beats both SVMs on the linear set (so (a) fails for it) and closes enough elsewhere ((b) holds)
+    strong = {"linear_noisy": 0.91, "moons": 0.895, "circles": 0.985, "parity": 0.99}
+    evidence = verdict("svm_linear_data", plain + recipe_rows(plain, strong, "svm_linear_data"))
+    alone = verdict("svm_linear_data", plain)
+    assert evidence.verdict == alone.verdict == c.SUPPORTED  # the recipe is no rival of the plain MLP's
+    assert evidence.checks == alone.checks
+    assert evidence.sentence.startswith(f"The verdict is about the plain MLP (mlp_lean): {alone.sentence}")
+    assert "The same rule with mlp_modern in its place: mixed. " in evidence.sentence
+    columns = list(evidence.table.columns)
+    assert columns[columns.index("mlp_lean") + 1] == "mlp_modern"
+    assert columns[-2:] == ["MLP: share closed", "MLP: share closed (mlp_modern)"]
+    assert "Bayes accuracy (mlp_modern)" not in columns and "svm (mlp_modern)" not in columns
+    assert set(evidence.numeric) >= {"mlp_modern", "MLP: share closed (mlp_modern)"}
+    assert evidence.runs == len(plain) * 6 // 5 and set(evidence.drawn["runs"]["model_name"]) >= {"mlp_modern"}
+
+
+def test_claim_5_reports_the_recipe_timing_out_beside_the_plain_mlp():
+    plain = scale_rows()
+    near = {d: 0.9 for d in ("letter", "classification")}  # mnist5k missing: every recipe run there timed out
+    evidence = verdict("mlp_scale", plain + recipe_rows(plain, near, "mlp_scale"))
+    assert evidence.verdict == c.SUPPORTED
+    assert "The same rule with mlp_modern in its place: mixed. " in evidence.sentence
+    assert "behind on mnist5k d=784" in evidence.sentence.split("in its place")[1]
+    cells = evidence.table.set_index(["setting", "rows"])
+    assert cells.loc[("mnist5k d=784", "5,000"), "mlp_modern"] == "timeout (300 s cap)"
+    assert cells.loc[("letter d=16", "10,000"), "mlp_modern"].startswith("0.901 (")
+
+
+def test_claims_without_the_recipe_are_judged_as_before():
+    rows = linear_rows(0.895, 0.905)
+    evidence = verdict("svm_linear_data", rows)
+    assert "mlp_modern" not in evidence.sentence and "mlp_modern" not in evidence.table
+    only_recipe = [
+        {**r, "model": "mlp_modern", "model_name": "mlp_modern"} if r["model"] == "mlp_lean" else r for r in rows
+    ]
+    assert verdict("svm_linear_data", only_recipe).verdict == c.SUPPORTED  # the recipe alone is the MLP there
 
 
 # -- claim 6 -------------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from bench.report.claims import design
+from bench.report.claims import beside, design
+from bench.report.claims.beside import judge_beside
 from bench.report.claims.design import Design, Designs, design_of, missing
 from bench.report.claims.evidence import Evidence
 from bench.report.claims.figures import FIGURES
@@ -42,7 +43,8 @@ def assess(claim: Claim, table: pd.DataFrame, designs: Designs | str | None = CO
     designs = design.design_of if designs == CONFIGS else designs
     if designs is not None and not runs.empty and (why := missing(runs, claim.sweeps, designs)) is not None:
         return Evidence(NO_EVIDENCE, f"No evidence: {why}.", runs=len(runs), seeds=runs["seed"].nunique())
-    evidence = JUDGES[claim.name](runs)
+    judge = JUDGES[claim.name]
+    evidence = judge_beside(judge, runs) if claim.name in beside.CLAIMS else judge(runs)
     if evidence.verdict == INCONCLUSIVE:
         undecided = "; ".join(c.said() for c in evidence.checks if not c.stable)
         evidence = replace(evidence, sentence=f"{evidence.sentence} Undecided at this power: {undecided}.")
