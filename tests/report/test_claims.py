@@ -805,6 +805,8 @@ def test_claims_quick_through_the_cli(tmp_path):
         assert any(v in section for v in verdicts), claim.name
         assert f"## Claim {i}: {claim.title}" in md
     assert "These runs are the quick design (experiment=claims_quick)" in md
+    linear = md.split("## Claim 4:")[1].split("\n## ")[0]
+    assert "The verdict is about the plain MLP (mlp_lean): " in linear and "The same rule with mlp_modern" in linear
 
 
 # -- inconclusive at this power, judge by judge: a deciding quantity within 2 corrected standard errors ----------
