@@ -74,12 +74,14 @@ def counts(children: list, own: pd.DataFrame, plan: Plan | None, elapsed: float)
 
 def note(plan: Plan | None, found: dict[str, float]) -> str:
     """The parent run's description in the MLflow UI (Markdown)."""
+    from bench.report.format import counted
+
     command = f"`{plan.command}`" if plan else "a sweep started outside `python -m bench`"
     reused = f", {int(found['runs_reused'])} reused from earlier sweeps" if found.get("runs_reused") else ""
     lines = [
         f"**Sweep** {command}",
         "",
-        f"{int(found['runs_made'])} runs made{reused}, {int(found['runs_failed'])} failed."
+        f"{counted(int(found['runs_made']), 'run')} made{reused}, {int(found['runs_failed'])} failed."
         + (f" Protocol: {', '.join(plan.protocols)}." if plan else ""),
         "",
         "Each job is a child run named `<dataset>/<model>/seed=<s>`; the leaderboard of the sweep's runs (mean test "

@@ -121,8 +121,8 @@ def check_destinations(primary: DictConfig) -> None:
         tracking.check_reachable(uri)
         db = tracking.sqlite_path(uri)
         # a store another sweep is creating this moment has half its tables, and a client opened on it would
-        # create them a second time: checked once that sweep is done
-        with tracking.creating(db if db is not None and db.exists() else None):
+        # create them a second time: checked once that sweep is done (a folder not there yet holds no store)
+        with tracking.creating(db if db is not None and db.parent.is_dir() else None):
             tracking.check_store(uri)
             tracking.check_tables(uri)
             tracking.check_experiment(uri, str(primary.tracking.experiment))

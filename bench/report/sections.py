@@ -298,7 +298,7 @@ def claims_sections(table: pd.DataFrame) -> list[Section]:
         ]
         if evidence.runs:
             section.notes.append(
-                f"Evidence: {evidence.runs} runs over {evidence.seeds} seeds "
+                f"Evidence: {counted(evidence.runs, 'run')} over {counted(evidence.seeds, 'seed')} "
                 f"(experiment=claims/{', experiment=claims/'.join(claim.sweeps)})."
             )
         if not evidence.table.empty:
