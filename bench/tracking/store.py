@@ -121,12 +121,14 @@ def creating(db: Path | None) -> Iterator[None]:
         return
     import fcntl
 
-    with open(db.with_name(db.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with contextlib.ExitStack() as stack:
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock = stack.enter_context(open(db.with_name(db.name + ".lock"), "a"))
+        except OSError:  # a folder no one here may write to: no one here creates a store in it either
+            lock = None
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released as the file closes
+        yield
 
 
 class Store:
