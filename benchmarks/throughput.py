@@ -21,8 +21,6 @@ BOUND = "bound: 2 basic-launcher processes at once, half the jobs each"
 LAUNCHERS = {  # case: (folder, overrides, environment)
     BASIC: ("basic", [], {}),
     JOBLIB: ("joblib", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], ONE_THREAD),
-    # Hydra's own sweeper: every job composed once more to validate it, though bench's check already did
-    "basic launcher, hydra/sweeper=basic": ("basic_sweeper", ["hydra/sweeper=basic"], {}),
 }
 
 
@@ -77,9 +75,7 @@ def sweep_throughput(sizes: Sizes, tmp: Path) -> tuple[Group, Target]:
         table,
         f"{sizes.sweep_repeats} repeats (not {sizes.repeats}): each is a whole sweep, process start included. "
         "steady_jobs_per_s leaves out the fixed start-up (imports, store set-up, worker processes): jobs per second "
-        "between the first and the last job's end, from the runs' end times in MLflow. hydra/sweeper=basic is "
-        "Hydra's own sweeper, which composes every job a second time to validate it although bench has checked "
-        "them all before the sweep; bench's sweeper (the default) skips that pass. " + threads_note,
+        "between the first and the last job's end, from the runs' end times in MLflow. " + threads_note,
     )
     figure = (
         f"steady state {joblib['steady_speed_up']:.2f}x ({joblib['steady_jobs_per_s']:.2f} vs "

@@ -206,7 +206,8 @@ class Halves(protocol.Protocol):
 def test_a_protocol_defined_outside_bench_needs_one_class_and_one_config_file(monkeypatch, tmp_path):
     from conftest import run_main
 
-    monkeypatch.setitem(protocol.PROTOCOLS, "halves", Halves())  # what bench.protocol.register does, undone after
+    monkeypatch.setattr(protocol, "PROTOCOLS", dict(protocol.PROTOCOLS))  # the registry as it was, after the test
+    protocol.register(Halves())
     (tmp_path / "mine" / "protocol").mkdir(parents=True)
     (tmp_path / "mine" / "protocol" / "halves.yaml").write_text("name: halves\n")
     args = ["hydra.searchpath=[file://mine]", "protocol=halves", "dataset=iris", "model=knn,decision_tree", "seed=0"]

@@ -55,7 +55,11 @@ def test_perf_end_to_end_small(tmp_path: Path) -> None:
             whole_sweeps = group in [data["groups"][g] for g in ("d", "c3", "g", "h1", "h2", "h3")]
             assert len(row["repeats"]) == (1 if whole_sweeps else 3 if row.get("dataset") == "digits" else 2)
     assert all(r["steady_jobs_per_s"] > 0 for r in data["groups"]["d"]["rows"])
-    assert "basic launcher, hydra/sweeper=basic" in {r["case"] for r in data["groups"]["d"]["rows"]}
+    assert {r["case"] for r in data["groups"]["d"]["rows"]} == {
+        "basic launcher",
+        "joblib, 2 workers, 1 thread each",
+        "bound: 2 basic-launcher processes at once, half the jobs each",
+    }
     sweep, *calls = data["groups"]["c3"]["rows"]
     assert sweep["case"] == "whole sweep (wall)" and sweep["median_s"] > 0
     # two jobs: the store opened once, two runs (and the sweep's parent) created, logged and ended
