@@ -92,11 +92,27 @@ def provenance(table: pd.DataFrame) -> dict[str, str]:
             took = duration((last - first).total_seconds())
             facts["wall_time"] = (
                 f"{took}, from the first run's start to the last one's end ({first:%Y-%m-%d %H:%M} to {until} UTC)"
-            )
+            ) + _while_sweeps_ran(table.assign(start=start, end=end), (last - first).total_seconds())
     commits = table["git_commit"].dropna().value_counts() if "git_commit" in table else pd.Series(dtype=int)
     if len(commits):
         facts["commits"] = ", ".join(f"{c} ({counted(n, 'run')})" for c, n in commits.items())
     return facts
+
+
+def _while_sweeps_ran(runs: pd.DataFrame, span_s: float) -> str:
+    """Where the runs came from several sweeps with idle time between them: how long sweeps were running (each
+    sweep from its first run's start to its last one's end, overlaps counted once)."""
+    if "parent_run_id" not in runs or runs["parent_run_id"].nunique() < 2:
+        return ""
+    spans = runs.groupby("parent_run_id").agg(start=("start", "min"), end=("end", "max")).dropna().sort_values("start")
+    busy, reach = 0.0, None
+    for start, end in spans[["start", "end"]].itertuples(index=False):
+        begin = start if reach is None else max(start, reach)
+        busy += max(0.0, (end - begin).total_seconds())
+        reach = end if reach is None else max(reach, end)
+    if busy >= 0.9 * span_s:  # sweeps back to back: the span says it
+        return ""
+    return f"; its {len(spans)} sweeps ran for {duration(busy)} of it"
 
 
 def markdown_report(title: str, sections: list[Section], images: Path) -> str:

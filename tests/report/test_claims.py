@@ -438,7 +438,7 @@ def test_claim_4_verdict_is_the_plain_mlps_and_the_recipe_is_judged_beside_it():
     alone = verdict("svm_linear_data", plain)
     assert evidence.verdict == alone.verdict == c.SUPPORTED  # the recipe is no rival of the plain MLP's
     assert evidence.checks == alone.checks
-    assert evidence.sentence.startswith(f"The verdict is about the plain MLP (mlp_lean): {alone.sentence}")
+    assert evidence.sentence.startswith(f"The verdict is about the plain MLP (mlp_lean). {alone.sentence}")
     assert "The same rule with mlp_modern in its place: mixed. " in evidence.sentence
     columns = list(evidence.table.columns)
     assert columns[columns.index("mlp_lean") + 1] == "mlp_modern"
@@ -806,7 +806,7 @@ def test_claims_quick_through_the_cli(tmp_path):
         assert f"## Claim {i}: {claim.title}" in md
     assert "These runs are the quick design (experiment=claims_quick)" in md
     linear = md.split("## Claim 4:")[1].split("\n## ")[0]
-    assert "The verdict is about the plain MLP (mlp_lean): " in linear and "The same rule with mlp_modern" in linear
+    assert "The verdict is about the plain MLP (mlp_lean). " in linear and "The same rule with mlp_modern" in linear
 
 
 # -- inconclusive at this power, judge by judge: a deciding quantity within 2 corrected standard errors ----------

@@ -288,3 +288,24 @@ def test_the_summary_says_the_runs_wall_time_and_commits():
     )
     assert facts["commits"] == "abc (3 runs)"
     assert provenance(table.drop(columns=["start_time", "end_time", "git_commit"])) == {}
+
+
+def test_the_wall_time_of_runs_from_sweeps_days_apart_says_how_long_the_sweeps_ran():
+    from bench.report.render import provenance
+
+    starts = pd.to_datetime(
+        ["2026-12-06 10:00", "2026-12-06 10:50", "2026-12-06 10:30", "2026-12-07 09:00", "2026-12-07 09:20"], utc=True
+    )
+    table = pd.DataFrame(
+        {
+            "start_time": starts,
+            "end_time": starts + pd.Timedelta(minutes=10),
+            "parent_run_id": ["a", "a", "b", "c", "c"],  # b ran inside a's span: counted once
+        }
+    )
+    assert provenance(table)["wall_time"] == (
+        "23 h 30 min, from the first run's start to the last one's end (2026-12-06 10:00 to 2026-12-07 09:30 UTC); "
+        "its 3 sweeps ran for 1 h 30 min of it"
+    )
+    one_sweep = provenance(table.assign(parent_run_id="a"))["wall_time"]
+    assert one_sweep.endswith("(2026-12-06 10:00 to 2026-12-07 09:30 UTC)")

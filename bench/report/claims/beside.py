@@ -33,7 +33,7 @@ def judge_beside(judge: Callable[[pd.DataFrame], Evidence], runs: pd.DataFrame) 
     return replace(
         ours,
         sentence=(
-            f"The verdict is about the plain MLP ({', '.join(plain)}): {ours.sentence} The same rule with {RECIPE} "
+            f"The verdict is about the plain MLP ({', '.join(plain)}). {ours.sentence} The same rule with {RECIPE} "
             f"in its place: {theirs.verdict}. {theirs.sentence}"
         ),
         table=_with_recipe(ours, theirs, added, after=plain[-1]),
