@@ -861,3 +861,12 @@ def test_vanishing_gradients_reads_activation_and_init_as_an_interaction():
         sentence
     )
     assert "does most of the work on its own" in sentence and "the activation does most of the work" not in sentence
+
+
+def test_each_mlps_undecided_quantities_follow_its_own_verdict():
+    plain = linear_rows(0.884, 0.905, spread=0.004)  # inconclusive for the plain MLP (see the claim 4 rule test)
+    decided = {"linear_noisy": 0.80, "moons": 0.905, "circles": 0.985, "parity": 0.99}  # far behind the SVM
+    evidence = verdict("svm_linear_data", plain + recipe_rows(plain, decided, "svm_linear_data"))
+    ours, theirs = evidence.sentence.split(" The same rule with mlp_modern in its place: ")
+    assert evidence.verdict == c.INCONCLUSIVE and "Undecided at this power: linear_noisy: best SVM − MLP" in ours
+    assert theirs.startswith("supported. ") and "Undecided" not in theirs

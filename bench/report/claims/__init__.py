@@ -11,6 +11,8 @@ must cover the grid of the design they record (:mod:`.design`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -43,12 +45,18 @@ def assess(claim: Claim, table: pd.DataFrame, designs: Designs | str | None = CO
     designs = design.design_of if designs == CONFIGS else designs
     if designs is not None and not runs.empty and (why := missing(runs, claim.sweeps, designs)) is not None:
         return Evidence(NO_EVIDENCE, f"No evidence: {why}.", runs=len(runs), seeds=runs["seed"].nunique())
-    judge = JUDGES[claim.name]
+    judge = functools.partial(_judged, JUDGES[claim.name])
     evidence = judge_beside(judge, runs) if claim.name in beside.CLAIMS else judge(runs)
-    if evidence.verdict == INCONCLUSIVE:
-        undecided = "; ".join(c.said() for c in evidence.checks if not c.stable)
-        evidence = replace(evidence, sentence=f"{evidence.sentence} Undecided at this power: {undecided}.")
     return replace(evidence, figures=FIGURES[claim.name](runs, evidence.drawn)) if evidence.drawn else evidence
+
+
+def _judged(judge: Callable[[pd.DataFrame], Evidence], runs: pd.DataFrame) -> Evidence:
+    """The judge's evidence, an inconclusive verdict followed by the quantities it could not decide."""
+    evidence = judge(runs)
+    if evidence.verdict != INCONCLUSIVE:
+        return evidence
+    undecided = "; ".join(c.said() for c in evidence.checks if not c.stable)
+    return replace(evidence, sentence=f"{evidence.sentence} Undecided at this power: {undecided}.")
 
 
 def judge_all(table: pd.DataFrame, designs: Designs | str | None = CONFIGS) -> list[tuple[Claim, Evidence]]:
