@@ -158,6 +158,8 @@ def test_the_parent_run_holds_the_sweeps_command_counts_and_leaderboard(ui):
         "report.enabled=false"
     )
     assert parent.data.metrics["runs_made"] == 4 and parent.data.metrics["runs_failed"] == 0
+    assert parent.data.params["sweep.protocol"] == "holdout"
+    assert "4 runs made, 0 failed." in parent.data.tags["mlflow.note.content"]
     assert 0 < parent.data.metrics["test_accuracy_mean"] <= 1
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"leaderboard.md", "leaderboard.csv"}
     assert "python -m bench" in parent.data.tags["mlflow.note.content"]

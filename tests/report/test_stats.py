@@ -300,3 +300,23 @@ def test_the_reading_says_no_power_and_why_nemenyi_and_wilcoxon_disagree() -> No
     assert "the smallest p-value Holm's correction can give is 0.041, near 0.05" in text
     assert "No power to separate, at this number of datasets:" in text
     assert "which Wilcoxon-Holm does not. The two ask different questions" in text
+
+
+def test_the_cd_bar_and_its_label_clear_the_rank_labels_and_the_title(monkeypatch) -> None:
+    import bench.report.plots as plots
+
+    drawn = {}
+    monkeypatch.setattr(plots, "to_svg", lambda fig, name: drawn.setdefault(name, fig) and "<svg></svg>")
+    statistics_section(_runs(_scores()))
+    fig = drawn["cd"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    cd = next(t for t in ax.texts if t.get_text().startswith("CD = "))
+    bar = next(line for line in ax.lines if line.get_linewidth() == 2 and len(line.get_xdata()) == 2)
+    labels = [t for t in (*ax.texts, *ax.get_xticklabels()) if t.get_text() and t is not cd]
+    assert labels, "the diagram names its models and ranks"
+    for drawn_item in (cd, bar):
+        box = drawn_item.get_window_extent(renderer)
+        assert not any(box.overlaps(t.get_window_extent(renderer)) for t in labels), drawn_item
+        assert not box.overlaps(ax.title.get_window_extent(renderer))
