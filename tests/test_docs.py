@@ -288,3 +288,26 @@ def test_the_quote_check_catches_a_changed_figure():
     assert changed != sentence and misquoted(f"<!-- quoted from reports/benchmark.md -->\n> {changed}\n")
     wrapped = sentence.replace(", ", ",\n> ", 1)  # a quote wrapped over lines is the same text
     assert not misquoted(f"<!-- quoted from reports/benchmark.md -->\n> {wrapped}\n")
+
+
+@pytest.mark.slow
+def test_the_documented_model_config_of_ones_own_runs_as_written(tmp_path):
+    """docs/sweeps.md's recipe for a model-specific value: its YAML file and its command, run as printed."""
+    import mlflow
+    from conftest import run_main
+
+    text = (DOCS / "sweeps.md").read_text().split("## A model-specific value in a multi-model sweep")[1]
+    blocks = re.findall(r"```(yaml|bash)\n(.*?)```", text, flags=re.DOTALL)
+    config = next(body for kind, body in blocks if kind == "yaml" and body.startswith("# my_conf/"))
+    path = config.splitlines()[0].removeprefix("# ")
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(config)
+    command = next(line for kind, body in blocks for line in body.splitlines() if "hydra.searchpath" in line)
+    args = shlex.split(command)[3:]  # after python -m bench
+    done = run_main(*args, "dataset=iris", "seed=0", "report.enabled=false", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns.db")
+    experiment = client.get_experiment_by_name("bench").experiment_id
+    runs = client.search_runs([experiment], "tags.`bench.run_key` != ''", max_results=10)
+    svm = next(r for r in runs if r.data.tags["bench.model"] == "svm")
+    assert len(runs) == 2 and svm.data.params["model.C"] == "10"
