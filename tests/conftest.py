@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,15 @@ from bench.cli.ui_cmd import UI_ENVIRONMENT, stop
 from bench.config import CONFIG_DIR
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_as_a_terminal_delivers_it() -> None:
+    """The tests that press Ctrl-C need Python's own SIGINT handler in this process and in the sweeps it starts. A
+    shell starts a background job (``make test &``, a CI runner's step) with SIGINT ignored, and every process
+    under it would inherit that."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
