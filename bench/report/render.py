@@ -105,11 +105,9 @@ def _while_sweeps_ran(runs: pd.DataFrame, span_s: float) -> str:
     if "parent_run_id" not in runs or runs["parent_run_id"].nunique() < 2:
         return ""
     spans = runs.groupby("parent_run_id").agg(start=("start", "min"), end=("end", "max")).dropna().sort_values("start")
-    busy, reach = 0.0, None
-    for start, end in spans[["start", "end"]].itertuples(index=False):
-        begin = start if reach is None else max(start, reach)
-        busy += max(0.0, (end - begin).total_seconds())
-        reach = end if reach is None else max(reach, end)
+    reach = spans["end"].cummax().shift()  # the latest end of the sweeps before: time up to it is counted already
+    begin = spans["start"].where(reach.isna() | spans["start"].ge(reach), reach)
+    busy = (spans["end"] - begin).clip(lower=pd.Timedelta(0)).sum().total_seconds()
     if busy >= 0.9 * span_s:  # sweeps back to back: the span says it
         return ""
     return f"; its {len(spans)} sweeps ran for {duration(busy)} of it"
