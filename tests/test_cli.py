@@ -55,6 +55,17 @@ def test_sweep_records_every_job_under_a_parent(quick_sweep):
     )
 
 
+def test_a_sweep_and_its_reports_print_nothing_on_stderr(quick_sweep):
+    # stderr is for errors: a library's warning there (a mean of an empty slice, a deprecation) reads as one. The
+    # sweep wrote the report of 2 datasets x 4 families (leaderboards, statistics across datasets, figures), and
+    # the report command writes it again, each in a real process
+    cwd, first, _ = quick_sweep
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    again = run_cli("report", "--experiment", "quick", "--out", "again", cwd=cwd)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert "## Statistical comparison across datasets" in (cwd / "again" / "quick.md").read_text()
+
+
 def test_sweep_prints_one_line_per_job_and_where_things_are(quick_sweep):
     cwd, first, _ = quick_sweep
     lines = first.stdout.splitlines()
@@ -162,6 +173,24 @@ def test_single_job_with_overrides(tmp_path):
     ],
 )
 def test_bad_input_fails_before_training_with_one_line(tmp_path, args, message):
+    # in-process: the command's own entry point, its output captured (a process start-up costs seconds a case);
+    # two cases below also go through a real process
+    result = run_main(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert not (tmp_path / "mlruns.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dataset=digitz"], "unknown dataset 'digitz'; choose from: "),
+        (["model=[oops"], "cannot parse overrides"),
+    ],
+)
+def test_bad_input_in_a_real_process_is_one_line_and_exit_status_2(tmp_path, args, message):
     result = run_cli(*args, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert result.stdout == ""
@@ -173,8 +202,8 @@ def test_bad_input_fails_before_training_with_one_line(tmp_path, args, message):
 def test_bad_input_leaves_recorded_runs_intact(quick_sweep):
     cwd, _, _ = quick_sweep
     before = sqlite3.connect(cwd / "mlruns.db").execute("select count(*) from runs").fetchone()[0]
-    assert run_cli("experiment=quick", "model.lr=abc", "model=mlp", cwd=cwd).returncode == 2
-    assert run_cli("report", "--experiment", "nope", cwd=cwd).returncode == 2
+    assert run_main("experiment=quick", "model.lr=abc", "model=mlp", cwd=cwd).returncode == 2
+    assert run_main("report", "--experiment", "nope", cwd=cwd).returncode == 2
     assert sqlite3.connect(cwd / "mlruns.db").execute("select count(*) from runs").fetchone()[0] == before
 
 

@@ -136,10 +136,13 @@ def check_destinations(primary: DictConfig) -> None:
 
 
 def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tuple[list[tuple[str, str]], list[str]]:
-    """Compose each distinct job once and check it; type checks come first, since they need no scikit-learn.
-    Returns the run key and name of every run the jobs make, in order, and their protocols."""
+    """Compose each distinct job once and check it, one job at a time: a bad value that every job shares stops at
+    the first job. A job's type checks come first, since they need no scikit-learn. Returns the run key and name of
+    every run the jobs make, in order, and their protocols."""
     # a valid seed never changes whether a config is valid: compose each other combination once
-    unique = {distinct(job): job for job in jobs}
+    unique: dict[tuple[str, ...], Sequence[str]] = {}
+    for job in jobs:
+        unique.setdefault(distinct(job), job)
     defaults: dict[tuple[str, ...], DictConfig] = {}
 
     def group_defaults(groups: list[str]) -> DictConfig:
@@ -148,22 +151,21 @@ def check_jobs(compose: Callable[..., DictConfig], jobs: list[list[str]]) -> tup
             defaults[tuple(groups)] = compose_or_fail(compose, groups)
         return defaults[tuple(groups)]
 
-    composed = {}
+    composed: dict[tuple[str, ...], DictConfig] = {}
+    files_read: set[str] = set()
     for key, job in unique.items():
         check_types(job, group_defaults)
-        composed[key] = compose_or_fail(compose, job, job=True)
+        cfg = composed[key] = compose_or_fail(compose, job, job=True)
 
-    from bench.job import check, check_data  # imports scikit-learn: after the cheap checks
+        from bench.job import check, check_data  # imports scikit-learn: after the first job's cheap checks
 
-    files_read: set[str] = set()
-    for key, cfg in composed.items():
         try:
             check(cfg)
             check_data(cfg, files_read)
         except ConfigError as exc:
-            raise UsageError(f"{exc} (job: {' '.join(unique[key])})") from exc
+            raise UsageError(f"{exc} (job: {' '.join(job)})") from exc
         except Exception as exc:
-            raise UsageError(f"{compose_error(exc)} (job: {' '.join(unique[key])})") from exc
+            raise UsageError(f"{compose_error(exc)} (job: {' '.join(job)})") from exc
     keys = [run for job in jobs for run in run_keys(composed[distinct(job)], job)]
     return keys, sorted({str(cfg.protocol.name) for cfg in composed.values()})
 
