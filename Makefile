@@ -35,7 +35,7 @@ test: install          ## the test suite, end-to-end runs, servers and browsers 
 test-fast: install     ## unit tests only
 	$(BIN)/python -m pytest -m "not slow and not science and not faults" -n $(WORKERS) --dist loadfile $(ARGS)
 
-test-science: install  ## research-scale runs: claims_quick, benchmark_lite, reference accuracies, the benchmarks
+test-science: install  ## research-scale runs: claims_quick, benchmark_lite, the recipe suite, reference accuracies, the benchmarks
 	$(BIN)/python -m pytest -m science -n $(WORKERS) --dist loadfile $(ARGS)
 
 test-faults: install   ## sweeps killed, servers stopped, disks filled, sweeps raced, credentials searched for

@@ -153,7 +153,7 @@ def test_bad_tables_are_one_line_and_exit_2_without_a_store(tmp_path, args, mess
     assert not (tmp_path / "mlruns.db").exists() and not (tmp_path / "reports").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.science  # the committed research runs' reports: the benchmark's is 1,104 runs
 @pytest.mark.parametrize("name", ["mlp_recipe", "benchmark"])
 def test_a_committed_report_is_rebuilt_from_its_committed_table(tmp_path, name):
     """reports/NAME.md came from reports/NAME.parquet: the same command gives it again, numbers and words alike;

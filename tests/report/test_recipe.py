@@ -82,7 +82,7 @@ def test_the_section_says_what_moves_beyond_noise_and_stays_away_without_arms():
     assert recipe_section(TABLE[TABLE["model_name"] == "svm"]) is None  # no MLP at all
 
 
-@pytest.mark.slow
+@pytest.mark.science  # a research suite end to end, made small, as claims_quick
 def test_the_recipe_suite_runs_small_and_its_report_names_every_arm(tmp_path, bench_cli):
     sweep = ["hydra.sweeper.params.dataset=iris", "hydra.sweeper.params.seed=0"]
     small = [*sweep, "model.max_epochs=2", "protocol.folds=2"]
