@@ -54,9 +54,17 @@ def table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdict(name: str, rows: list[dict]) -> c.Evidence:
-    """The claim's evidence in hand-made rows, ruled on without a design to cover (tests/report/claims/ check that)."""
-    return c.assess(next(claim for claim in c.CLAIMS if claim.name == name), table(rows), designs=None)
+def verdict(name: str, rows: list[dict], figures: bool = False) -> c.Evidence:
+    """The claim's evidence in hand-made rows, ruled on without a design to cover (tests/report/claims/ check that);
+    its figures drawn only where a test asks (drawing is most of a judgement's time)."""
+    claim = next(claim for claim in c.CLAIMS if claim.name == name)
+    return c.assess(claim, table(rows), designs=None, figures=figures)
+
+
+def drawn(evidence: c.Evidence) -> bool:
+    """The evidence's figures are drawn: each a caption and an SVG."""
+    figures = evidence.figures
+    return bool(figures) and all(caption and svg and svg.lstrip().startswith("<") for caption, svg in figures)
 
 
 def two_seeds(rows: list[dict]) -> list[dict]:
@@ -169,8 +177,9 @@ def trees_rows(
 
 
 def test_trees_overfit_rule():
-    supported = verdict("trees_overfit", trees_rows({"decision_tree": 0.05, "svm": 0.01, "knn": 0.02}))
+    supported = verdict("trees_overfit", trees_rows({"decision_tree": 0.05, "svm": 0.01, "knn": 0.02}), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert "+5.3 points over the unpruned tree (mean over 3 datasets)" in supported.sentence
     assert "largest on 3 of 3 datasets" in supported.sentence
     assert supported.checks[0].value == pytest.approx(0.05 + 0.002 + 0.001) and supported.checks[0].n == 9
@@ -232,8 +241,9 @@ def knn_rows(knn_loss: float, svm_loss: float, seed_loss: dict[int, float] | Non
 
 
 def test_knn_dimension_rule():
-    supported = verdict("knn_dimension", knn_rows(0.2, 0.05))
+    supported = verdict("knn_dimension", knn_rows(0.2, 0.05), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert supported.checks[0].value == pytest.approx(0.2, abs=1e-3) and supported.checks[0].n == 3
     assert verdict("knn_dimension", knn_rows(0.2, 0.3)).verdict == c.MIXED  # the SVM degrades faster
     # a 20-point mean drop, k-NN steepest, but one seed gains
@@ -279,8 +289,9 @@ def test_fit_exponent_recovers_the_power():
 
 
 def test_svm_cost_rule():
-    supported = verdict("svm_cost", cost_rows(1.9))
+    supported = verdict("svm_cost", cost_rows(1.9), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert supported.checks[0].value == pytest.approx(1.9, abs=0.05) and supported.checks[0].stable
     assert verdict("svm_cost", cost_rows(1.35)).verdict == c.MIXED
     assert verdict("svm_cost", cost_rows(1.0)).verdict == c.NOT_SUPPORTED
@@ -321,8 +332,9 @@ def linear_rows(
 
 
 def test_svm_linear_data_rule():
-    supported = verdict("svm_linear_data", linear_rows(0.895, 0.905))
+    supported = verdict("svm_linear_data", linear_rows(0.895, 0.905), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     share = next(k for k in supported.checks if k.label.startswith("moons: share"))
     assert share.value == pytest.approx((0.905 - 0.85) / (BAYES_ACCURACY["moons"] - 0.85), rel=0.05)
     assert share.n == 15  # seeds x folds, each row tested once per seed
@@ -382,8 +394,9 @@ def scale_rows(
 
 
 def test_mlp_scale_rule():
-    supported = verdict("mlp_scale", scale_rows())
+    supported = verdict("mlp_scale", scale_rows(), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert "Large n: within 1.0 points of the best tuned family at 2 of 2 settings" in supported.sentence
     assert "high dimension: within 1.0 points of the best tuned family at 2 of 2 settings" in supported.sentence
     cells = supported.table.set_index(["setting", "rows"])
@@ -516,8 +529,9 @@ def vanishing_rows(
 
 
 def test_vanishing_gradients_rule():
-    supported = verdict("vanishing_gradients", vanishing_rows(0.001, 0.8))
+    supported = verdict("vanishing_gradients", vanishing_rows(0.001, 0.8), figures=True)
     assert supported.verdict == c.SUPPORTED and "sigmoid/default + batch norm: 0.42" in supported.sentence
+    assert drawn(supported)
     assert [k.threshold for k in supported.checks] == pytest.approx([-1.0, 0.0, 1.0, 0.0])
     assert [k.below for k in supported.checks] == [True, True, False, False]
     assert verdict("vanishing_gradients", vanishing_rows(0.001, 0.005)).verdict == c.MIXED  # relu's gain 5x
@@ -575,8 +589,9 @@ def regularization_rows(cells: dict | None = None, *, validation: bool = True, s
 
 
 def test_regularization_rule():
-    supported = verdict("regularization", regularization_rows())
+    supported = verdict("regularization", regularization_rows(), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert "dropout (chosen on validation: 0.25 in 15 of 15 folds) cuts the gap by 10.0 points" in supported.sentence
     assert "weight decay (chosen on validation: 0.01 in 15 of 15 folds)" in supported.sentence
     assert [k.n for k in supported.checks] == [15] * 4  # replicates: seed x fold
@@ -654,8 +669,9 @@ def optimizer_rows(settings: dict, seeds: tuple[int, ...] = tuple(range(6))) -> 
 
 
 def test_optimizers_rule():
-    supported = verdict("optimizers", optimizer_rows(FAST))
+    supported = verdict("optimizers", optimizer_rows(FAST), figures=True)
     assert supported.verdict == c.SUPPORTED
+    assert drawn(supported)
     assert supported.table["method"].tolist() == ["full-batch GD", "mini-batch SGD", "Adagrad", "Adam"]
     assert supported.table["reached (comparison)"].tolist() == ["0/3", "3/3", "3/3", "3/3"]
     assert supported.checks[0].value == -math.inf  # full-batch GD never reaches the target

@@ -37,17 +37,20 @@ from bench.report.claims.runs import claim_runs
 CONFIGS = "configs"  # the designs of conf/experiment/<suite>/, looked up when a claim is assessed
 
 
-def assess(claim: Claim, table: pd.DataFrame, designs: Designs | str | None = CONFIGS) -> Evidence:
-    """The claim's evidence in ``table``: its rule applied to its runs, and its figures. ``designs`` gives the grid
-    each sweep's runs must cover (:data:`CONFIGS`: the project's configs; None: rule on whatever runs there are,
-    for tables made by hand)."""
+def assess(
+    claim: Claim, table: pd.DataFrame, designs: Designs | str | None = CONFIGS, figures: bool = True
+) -> Evidence:
+    """The claim's evidence in ``table``: its rule applied to its runs, and its figures (``figures=False``: the
+    verdict alone, nothing drawn). ``designs`` gives the grid each sweep's runs must cover (:data:`CONFIGS`: the
+    project's configs; None: rule on whatever runs there are, for tables made by hand)."""
     runs = claim_runs(table, claim.name)
     designs = design.design_of if designs == CONFIGS else designs
     if designs is not None and not runs.empty and (why := missing(runs, claim.sweeps, designs)) is not None:
         return Evidence(NO_EVIDENCE, f"No evidence: {why}.", runs=len(runs), seeds=runs["seed"].nunique())
     judge = functools.partial(_judged, JUDGES[claim.name])
     evidence = judge_beside(judge, runs) if claim.name in beside.CLAIMS else judge(runs)
-    return replace(evidence, figures=FIGURES[claim.name](runs, evidence.drawn)) if evidence.drawn else evidence
+    drawn = figures and evidence.drawn
+    return replace(evidence, figures=FIGURES[claim.name](runs, evidence.drawn)) if drawn else evidence
 
 
 def _judged(judge: Callable[[pd.DataFrame], Evidence], runs: pd.DataFrame) -> Evidence:
