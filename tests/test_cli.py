@@ -153,6 +153,15 @@ def test_single_job_with_overrides(tmp_path):
     assert run.info.run_name == "wine/svm/seed=3" and run.data.params["model.C"] == "10"
 
 
+def assert_one_line_error(result, message: str, cwd: Path) -> None:
+    """Exit status 2, nothing on stdout, one ``error:`` line holding ``message``, and no store made."""
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert not (cwd / "mlruns.db").exists()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -176,11 +185,7 @@ def test_bad_input_fails_before_training_with_one_line(tmp_path, args, message):
     # in-process: the command's own entry point, its output captured (a process start-up costs seconds a case);
     # two cases below also go through a real process
     result = run_main(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
-    assert not (tmp_path / "mlruns.db").exists()
+    assert_one_line_error(result, message, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -192,11 +197,7 @@ def test_bad_input_fails_before_training_with_one_line(tmp_path, args, message):
 )
 def test_bad_input_in_a_real_process_is_one_line_and_exit_status_2(tmp_path, args, message):
     result = run_cli(*args, cwd=tmp_path, timeout=60)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
-    assert not (tmp_path / "mlruns.db").exists()
+    assert_one_line_error(result, message, tmp_path)
 
 
 def test_bad_input_leaves_recorded_runs_intact(quick_sweep):
