@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-INTERRUPTED = "interrupted"  # a study's user attr: numbers of the trials that an interrupted process left unfinished
+INTERRUPTED = "interrupted"  # a study's user attr: numbers of the trials that an interrupted process left unfinished;
+# a trial's user attr (True): the trial a Ctrl-C stopped in the worker that ran it
 JOURNAL = "journal"  # a study's user attr: the journal file it lives in, where its worker processes find it
 
 
@@ -156,15 +157,28 @@ def close_abandoned(study: Any) -> None:
 
 
 def interrupted(study: Any, numbers: list[int]) -> None:
+    """Note trials ``numbers`` as interrupted in the study's own list: a read and a write, so only the process that
+    owns the study calls it (``owned``); a worker notes its own trial with ``interrupted_trial``."""
     known = list(study.user_attrs.get(INTERRUPTED, []))
     study.set_user_attr(INTERRUPTED, sorted({*known, *numbers}))
+
+
+def interrupted_trial(trial: Any) -> None:
+    """Note a running trial as interrupted on the trial itself: workers interrupted at once (a Ctrl-C reaches the
+    whole process group) each write their own trial, where writes to one study-wide list would overwrite each
+    other."""
+    trial.set_user_attr(INTERRUPTED, True)
 
 
 def counted(study: Any) -> list[Any]:
     """The trials that count toward the budget: every one that ended (completed, pruned, or failed by its own
     error), not those an interrupted process left unfinished."""
     lost = set(study.user_attrs.get(INTERRUPTED, []))
-    return [t for t in study.get_trials(deepcopy=False) if t.number not in lost and t.state.name != "RUNNING"]
+    return [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if t.number not in lost and not t.user_attrs.get(INTERRUPTED) and t.state.name != "RUNNING"
+    ]
 
 
 def has_default(trials: list[Any]) -> bool:

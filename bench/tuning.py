@@ -200,7 +200,7 @@ class Objective:
         try:
             return self._trial(trial)
         except KeyboardInterrupt:
-            studies.interrupted(trial.study, [trial.number])
+            studies.interrupted_trial(trial)
             raise
 
     def _trial(self, trial: Any) -> float:

@@ -62,6 +62,30 @@ def test_an_interrupted_study_resumes_its_trials(make_cfg, tmp_path):
     assert len(studies.open_study(path, "k", 3, fresh=True).trials) == 0  # rerun=true starts over
 
 
+def test_trials_a_ctrl_c_stops_in_two_workers_at_once_count_for_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "t.journal"
+    study = studies.open_study(path, "k", 0, fresh=False)
+    study.add_trial(optuna.trial.create_trial(value=0.5))  # a trial that ended: it counts
+
+    def stopped(self, trial):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tuning.Objective, "_trial", stopped)
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    objective = tuning.Objective(make_pipeline(SVC()), (), {}, None)
+    workers = [optuna.load_study(study_name="k", storage=studies.journal(path)) for _ in range(2)]
+    for worker in workers:  # each worker process holds its own handle on the journal, read before either writes
+        with pytest.raises(KeyboardInterrupt):
+            worker.optimize(objective, n_trials=1)
+    resumed = studies.open_study(path, "k", 0, fresh=False)
+    assert [t.state.name for t in resumed.trials] == ["COMPLETE", "FAIL", "FAIL"]  # Optuna fails them
+    assert [t.number for t in studies.counted(resumed)] == [0]
+    # each noted on the trial itself: two workers interrupted at once would overwrite each other's study-wide note
+    assert [bool(t.user_attrs.get(studies.INTERRUPTED)) for t in resumed.trials] == [False, True, True]
+
+
 def test_the_tuning_curve_follows_the_best_validation_score_so_far():
     import pandas as pd
 
