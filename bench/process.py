@@ -1,4 +1,4 @@
-"""Everything bench sets for the whole process, in one place: library log levels and progress bars, the
+"""Everything bench sets for the whole process, in one place: library log levels, warnings and progress bars, the
 environment defaults MLflow reads, SQLite's commit policy, and the garbage collector's policy between jobs.
 
 ``setup()`` is called by the command line and at the start of every job (a launcher's worker process runs only
@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,9 @@ ENVIRONMENT = {
     "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
 }
 QUIET = ("alembic", "mlflow.store.db.utils")  # a store's creation and migrations log at INFO
+# loky replaces a worker of joblib's launcher whose memory grew past its threshold (torch's allocator keeps what a
+# job freed) and warns of "a memory leak" in the middle of the sweep's lines; the job and the sweep go on unharmed
+RESTARTED_WORKER = "A worker stopped while some jobs were given to the executor"
 
 
 def setup() -> None:
@@ -41,6 +45,7 @@ def setup() -> None:
 
     # a line per trial would drown the sweep's own lines; a failed trial is a row of the run's trials.csv
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore", message=RESTARTED_WORKER, category=UserWarning)
     commit_without_disk_sync()
 
 

@@ -24,6 +24,23 @@ def test_setup_sets_its_defaults_once_and_keeps_what_the_user_set(monkeypatch):
     assert event.contains(Engine, "connect", process._normal_sync)
 
 
+def test_a_launcher_worker_replaced_by_loky_warns_nobody_and_other_warnings_still_show():
+    import threading
+    import warnings
+
+    def manager() -> None:  # loky warns from its executor's manager thread, in the sweep's own process
+        warnings.warn(f"{process.RESTARTED_WORKER}. This can be caused by a memory leak.", UserWarning, stacklevel=1)
+        warnings.warn("a warning of the user's own", UserWarning, stacklevel=1)
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        process.setup()
+        thread = threading.Thread(target=manager)
+        thread.start()
+        thread.join()
+    assert [str(w.message) for w in shown] == ["a warning of the user's own"]
+
+
 def test_settle_memory_collects_old_garbage_and_freezes_the_living():
     class Node:
         pass
