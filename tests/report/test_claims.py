@@ -404,6 +404,9 @@ def test_mlp_scale_rule():
     assert cells.loc[("mnist5k d=784", "5,000"), "rule"] == "high d"
     assert cells.loc[("letter d=16", "1,000"), "rule"] == ""
     assert "3 runs hit the fit cap" in supported.sentence and len(supported.checks) == 4
+    # a mean over the runs that finished says how many did not
+    assert cells.loc[("classification d=50", "10,000"), "svm"] == "0.901 (10 s; 3 of 9 timed out)"
+    assert cells.loc[("letter d=16", "10,000"), "svm"] == "0.901 (10 s)"
     # behind at high dimension only: (a) holds, (b) fails
     high_d = verdict("mlp_scale", scale_rows({784: 0.05, 500: 0.05}))
     assert high_d.verdict == c.MIXED and "behind on classification d=500 n=3,000; mnist5k d=784" in high_d.sentence

@@ -45,6 +45,15 @@ def _setting_checks(
     return checks
 
 
+def _scale_cell(accuracy: float, fit: float, timeouts: int, runs: int) -> str:
+    """Mean accuracy of the finished runs and median fit time; a mean over some runs only says how many timed out,
+    since the runs that finished are not a random sample of the splits."""
+    if not np.isfinite(accuracy):
+        return f"timeout ({fit:g} s cap)" if timeouts else DASH
+    shown = f"{accuracy:.3f} ({significant(fit, 2)} s"
+    return f"{shown}; {timeouts} of {runs} timed out)" if timeouts else f"{shown})"
+
+
 def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
     if (few := too_few(runs, "mlp_scale")) is not None:
         return few
@@ -53,7 +62,10 @@ def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
     timed_out = runs["outcome"].eq("timeout") if "outcome" in runs else pd.Series(False, index=runs.index)
     runs = runs.assign(timeout=timed_out)
     cells = runs.groupby(["setting", "rows", "model_name"]).agg(
-        accuracy=("test_accuracy", "mean"), fit=("fit_time_s", "median"), timeouts=("timeout", "sum")
+        accuracy=("test_accuracy", "mean"),
+        fit=("fit_time_s", "median"),
+        timeouts=("timeout", "sum"),
+        n=("timeout", "size"),
     )
     mlp = next((m for m in runs["model_name"].unique() if m.startswith("mlp")), None)
     if mlp is None:
@@ -71,12 +83,7 @@ def judge_mlp_scale(runs: pd.DataFrame) -> Evidence:
     checks_a = _setting_checks(runs, cells, sorted(large_n), mlp, ratio)
     checks_b = _setting_checks(runs, cells, sorted(high_d), mlp, ratio)
     a, b = all_of([c.holds for c in checks_a]), all_of([c.holds for c in checks_b])
-    shown = cells.assign(
-        cell=[
-            f"timeout ({f:g} s cap)" if t and not np.isfinite(acc) else f"{acc:.3f} ({significant(f, 2)} s)"
-            for acc, f, t in cells.to_numpy()
-        ]
-    )["cell"]
+    shown = cells.assign(cell=[_scale_cell(acc, f, int(t), int(n)) for acc, f, t, n in cells.to_numpy()])["cell"]
     table = shown.unstack("model_name").fillna(DASH).reset_index()
     kinds = {**{k: "large n" for k in large_n}, **{k: "high d" for k in high_d}}
     table.insert(2, "rule", [kinds.get((s, r), "") for s, r in zip(table["setting"], table["rows"], strict=True)])
