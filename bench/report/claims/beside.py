@@ -37,18 +37,19 @@ def judge_beside(judge: Callable[[pd.DataFrame], Evidence], runs: pd.DataFrame) 
             f"in its place: {theirs.verdict}. {theirs.sentence}"
         ),
         table=_with_recipe(ours, theirs, added, after=plain[-1]),
-        numeric=(*ours.numeric, *added),
+        numeric=(*ours.numeric, *added.values()),
         runs=len(runs),
         seeds=runs["seed"].nunique(),
         drawn={key: _drawn_with_recipe(frame, theirs.drawn.get(key)) for key, frame in ours.drawn.items()},
     )
 
 
-def _added(ours: Evidence, theirs: Evidence) -> list[str]:
-    """The recipe's columns of its table: its own model column, and its versions of the columns about the MLP."""
+def _added(ours: Evidence, theirs: Evidence) -> dict[str, str]:
+    """The recipe's columns of its table, each to its name beside the plain MLP's: its own model column, and its
+    versions of the columns about the MLP."""
     if theirs.table.empty or ours.table.empty:
-        return []
-    return [_name(c, ours) for c in theirs.numeric if c not in ours.table or "MLP" in c]
+        return {}
+    return {c: _name(c, ours) for c in theirs.numeric if c not in ours.table or "MLP" in c}
 
 
 def _name(column: str, ours: Evidence) -> str:
@@ -59,18 +60,17 @@ def _keys(theirs: Evidence) -> list[str]:
     return [c for c in theirs.table.columns if c not in theirs.numeric]
 
 
-def _with_recipe(ours: Evidence, theirs: Evidence, added: list[str], after: str) -> pd.DataFrame:
+def _with_recipe(ours: Evidence, theirs: Evidence, added: dict[str, str], after: str) -> pd.DataFrame:
     """The plain MLP's table with the recipe's columns joined on the rows' keys, its model column next to the
     plain MLP's."""
     if not added:
         return ours.table
     keys = _keys(theirs)
-    renamed = {c: _name(c, ours) for c in theirs.numeric if _name(c, ours) in added}
-    table = ours.table.merge(theirs.table[[*keys, *renamed]].rename(columns=renamed), on=keys, how="left")
+    table = ours.table.merge(theirs.table[[*keys, *added]].rename(columns=added), on=keys, how="left")
     order = list(ours.table.columns)
-    if RECIPE in added:
+    if RECIPE in added.values():
         order.insert(order.index(after) + 1 if after in order else len(order), RECIPE)
-    return table[order + [c for c in added if c not in order]]
+    return table[order + [c for c in added.values() if c not in order]]
 
 
 def _drawn_with_recipe(frame: pd.DataFrame, recipe_frame: pd.DataFrame | None) -> pd.DataFrame:
