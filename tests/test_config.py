@@ -66,3 +66,20 @@ def test_each_suite_lists_existing_sweeps_and_the_claims_suites_every_claim_swee
     for suite, sweeps in listed.items():
         for sweep in sweeps:
             assert (CONFIG_DIR / "experiment" / suite / f"{sweep}.yaml").is_file(), f"{suite}/{sweep}"
+
+
+@pytest.mark.parametrize("sweep", ["svm_linear_data", "mlp_scale", "mlp_scale_generated", "mlp_scale_wide"])
+def test_the_full_claims_run_the_recipe_beside_the_plain_mlp_and_the_quick_claim_5_does_not(sweep):
+    """Claims 4 and 5 set the MLP against the other families: their full sweeps tune mlp_modern beside mlp_lean;
+    the quick claim-5 sweeps leave out the recipe, whose default trial, never capped, would multiply their time."""
+    from hydra import compose, initialize_config_dir
+
+    def models(suite: str) -> list[str]:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("config", overrides=[f"experiment={suite}/{sweep}"], return_hydra_config=True)
+        return cfg.hydra.sweeper.params.model.split(",")
+
+    full = models("claims")
+    assert full.index("mlp_modern") == full.index("mlp_lean") + 1
+    if sweep.startswith("mlp_scale"):
+        assert "mlp_modern" not in models("claims_quick") and "mlp_lean" in models("claims_quick")
